@@ -1,0 +1,22 @@
+/**
+ * The public API of IIT Studio's engine, imported by experiment files as
+ * 'iit-studio'. Everything here is plain TypeScript over TensorFlow.js; the
+ * engine never imports vscode.
+ */
+export { bool, range, oneOf, tuple, formatValue, type Value, type ValueSet } from './values';
+export { causalModel, CausalModel, type ModelDecls, type VariableDecl, type Setting, type Swap } from './causal';
+export { network, Network, NetworkBuilder, type Feeds, type Stage, type StageContext, type Initializer, type ParameterValues } from './network';
+export { figure1Network, FIGURE1_START, mlp, type Figure1Params, type MlpOptions } from './networks';
+export { Alignment, swapKey, type AlignmentDecl, type AlignmentEntry, type AlignedNeurons, type SitePatch } from './alignment';
+export { interchangeForward, patchSite, type PairGroup, type InterchangeOutput } from './intervention';
+export { crossEntropy, predict, type OutputHead, type OutputLoss } from './objectives';
+export { Optimizer, learningRate, type OptimizerDecl, type ScheduleDecl } from './optim';
+export { experiment, Experiment, DEFAULT_CONFIG, type ExperimentDecl, type ConfigDecl, type ResolvedConfig, type TrainingDecl, type EvaluationDecl, type ObjectivesDecl, type ExplicitPair } from './experiment';
+export { Session } from './session';
+export { SplitData, asSplit, type Split } from './data';
+export { evaluate, matchPairs, type EvalOptions } from './evaluate';
+export { train, Trainer, type TrainResult, type TrainHooks, type StepProgress } from './train';
+export { wilson, type Metrics, type SplitMetrics, type IiaMetrics } from './metrics';
+export { IITError, type SourceLocation, type ErrorCode } from './errors';
+export { Rng } from './rng';
+export { tf } from './tf';

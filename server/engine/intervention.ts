@@ -1,0 +1,130 @@
+/**
+ * Interchange interventions on the network (paper Eq. 1 and Eq. 6), batched.
+ *
+ * Bases and sources go through the network up to the aligned sites in one
+ * batch; each group of pairs that shares an intervention takes the source's
+ * aligned neurons into the base's (a select, so gradients reach both the base
+ * and the source computation: the paper's "double update", Figure 2); all
+ * patched rows, plus the unpatched bases when asked, continue from the site
+ * in one pass. No per-example JavaScript runs here.
+ */
+import type { Alignment, SitePatch } from './alignment';
+import type { Swap } from './causal';
+import type { Feeds, Network } from './network';
+import { tf, type Tensor } from './tf';
+
+/** Pairs (rows of the base and source batches) that share one intervention. */
+export interface PairGroup {
+  swaps: Swap[];
+  baseRows: Int32Array;
+  sourceRows: Int32Array;
+}
+
+export interface InterchangeOutput {
+  /** Network output on the unpatched bases (when `withBase`). */
+  base?: Tensor;
+  /** Network output on the patched bases, one tensor per group. */
+  groups: Tensor[];
+  /** Site activations, when `keepSites`: base and source, by site. */
+  sites?: Record<string, { base: Tensor; source: Tensor }>;
+}
+
+/** Writes the source's aligned neurons into the base's (both [R, ...site shape]). */
+export function patchSite(base: Tensor, source: Tensor, p: SitePatch): Tensor {
+  const rows = base.shape[0]!;
+  const b = tf.reshape(base, [rows, p.size]);
+  let s = tf.reshape(source, [rows, p.size]);
+  if (p.gather) s = tf.gather(s, p.gather, 1);
+  return tf.reshape(tf.where(p.mask, s, b), base.shape);
+}
+
+function rowsOf(feeds: Feeds): number {
+  return Object.values(feeds)[0]!.shape[0]!;
+}
+
+function concatFeeds(a: Feeds, b: Feeds): Feeds {
+  return Object.fromEntries(Object.keys(a).map((k) => [k, tf.concat([a[k]!, b[k]!], 0)]));
+}
+
+function gatherFeeds(f: Feeds, rows: Tensor): Feeds {
+  return Object.fromEntries(Object.entries(f).map(([k, t]) => [k, tf.gather(t, rows)]));
+}
+
+/**
+ * Runs every group's interchange intervention in as few passes as the sites
+ * allow: one shared pass to the sites, then one continuation per site.
+ */
+export function interchangeForward(
+  net: Network,
+  alignment: Alignment,
+  base: Feeds,
+  source: Feeds,
+  groups: PairGroup[],
+  opts: { withBase?: boolean; training?: boolean; keepSites?: boolean } = {},
+): InterchangeOutput {
+  const training = opts.training ?? false;
+  const plans = groups.map((g) => alignment.plan(g.swaps));
+  const sites = [...new Set(plans.flatMap((ps) => ps.map((p) => p.site)))];
+  const nb = rowsOf(base);
+  if (sites.length === 0) {
+    return { base: opts.withBase ? net.forward(base, training) : undefined, groups: [] };
+  }
+  // One pass for bases and sources together up to every aligned site.
+  const acts = net.run(concatFeeds(base, source), { outputs: sites, training });
+  const baseAct: Record<string, Tensor> = {};
+  const srcAct: Record<string, Tensor> = {};
+  for (const s of sites) {
+    const t = acts[s]!;
+    baseAct[s] = tf.slice(t, 0, nb);
+    srcAct[s] = tf.slice(t, nb, t.shape[0]! - nb);
+  }
+
+  const out: InterchangeOutput = { groups: new Array(groups.length) };
+  if (opts.keepSites) {
+    out.sites = Object.fromEntries(sites.map((s) => [s, { base: baseAct[s]!, source: srcAct[s]! }]));
+  }
+  const single = plans.map((ps) => (ps.length === 1 ? ps[0]!.site : undefined));
+  let baseDone = !opts.withBase;
+
+  // Groups patched at one site continue together from that site.
+  for (const site of sites) {
+    const members = groups.map((_, i) => i).filter((i) => single[i] === site);
+    const withBase = !baseDone;
+    if (members.length === 0 && !withBase) continue;
+    const parts: Tensor[] = withBase ? [baseAct[site]!] : [];
+    const sizes: number[] = withBase ? [nb] : [];
+    const rowIdx: Tensor[] = withBase ? [tf.range(0, nb, 1, 'int32')] : [];
+    for (const i of members) {
+      const g = groups[i]!;
+      const bRows = tf.tensor1d(g.baseRows, 'int32');
+      const b = tf.gather(baseAct[site]!, bRows);
+      const s = tf.gather(srcAct[site]!, tf.tensor1d(g.sourceRows, 'int32'));
+      parts.push(patchSite(b, s, plans[i]![0]!));
+      sizes.push(g.baseRows.length);
+      rowIdx.push(bRows);
+    }
+    const known = { [site]: parts.length === 1 ? parts[0]! : tf.concat(parts, 0) };
+    // Stages the output needs besides the site (skip connections around it) see the same base rows.
+    const needFeeds = net.requiredFeeds([net.output], [site]);
+    const feeds = needFeeds.length ? gatherFeeds(base, tf.concat(rowIdx, 0)) : {};
+    const y = net.run(feeds, { known, training })[net.output]!;
+    const pieces = sizes.length === 1 ? [y] : tf.split(y, sizes, 0);
+    let k = 0;
+    if (withBase) {
+      out.base = pieces[k++];
+      baseDone = true;
+    }
+    for (const i of members) out.groups[i] = pieces[k++]!;
+  }
+
+  // Interventions spanning several sites patch each site as the base's pass computes it.
+  groups.forEach((g, i) => {
+    if (single[i] !== undefined) return;
+    const bRows = tf.tensor1d(g.baseRows, 'int32');
+    const sRows = tf.tensor1d(g.sourceRows, 'int32');
+    const patch: Record<string, (t: Tensor) => Tensor> = {};
+    for (const p of plans[i]!) patch[p.site] = (t) => patchSite(t, tf.gather(srcAct[p.site]!, sRows), p);
+    out.groups[i] = net.run(gatherFeeds(base, bRows), { patch, training })[net.output]!;
+  });
+  return out;
+}

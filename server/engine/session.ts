@@ -1,0 +1,121 @@
+/**
+ * A prepared run: the experiment's network built from a seed, its alignment
+ * validated against that network, the output head and the data splits. The
+ * trainer, the evaluator, the language server and the debugger all start here.
+ */
+import { Alignment } from './alignment';
+import type { Setting, Swap } from './causal';
+import { SplitData, asSplit, type Split } from './data';
+import { IITError } from './errors';
+import type { Experiment, ResolvedConfig } from './experiment';
+import type { Feeds, Network } from './network';
+import { checkHead, type OutputHead } from './objectives';
+import { tf } from './tf';
+import type { Value } from './values';
+
+export class Session<M extends Record<string, Value> = Record<string, Value>> {
+  readonly net: Network;
+  readonly alignment: Alignment;
+  readonly head: OutputHead;
+  readonly splits = new Map<string, SplitData<M>>();
+  /** Network inputs for a batch of high-level inputs. */
+  readonly encodeRows: (inputs: Setting<M>[]) => Feeds;
+  private readonly featureSize: number;
+
+  constructor(
+    readonly experiment: Experiment<M>,
+    readonly config: ResolvedConfig,
+    readonly seed: number,
+  ) {
+    const decl = experiment.decl;
+    const model = experiment.model;
+    const loc = experiment.location;
+    this.net = decl.network({ seed });
+    if (!this.net || typeof this.net.run !== 'function') {
+      throw new IITError('bad-config', 'network() did not return a Network', 'return network(...).build() or a ready-made builder such as mlp()', loc, 'network');
+    }
+    try {
+      this.alignment = new Alignment(config.alignment, model as never, this.net, loc);
+      const outVar = decl.output?.variable ?? this.pickOutput();
+      const values = model.valueSet(outVar);
+      const outShape = this.net.siteShape(this.net.output);
+      const loss = decl.output?.loss ?? (values.size === 2 && outShape.reduce((a, b) => a * b, 1) === 1 ? 'sigmoid' : 'softmax');
+      this.head = { variable: outVar, loss, values };
+      checkHead(this.head, outShape);
+      for (const v of this.alignment.variables) {
+        if (!model.dependsOn(outVar, v)) {
+          throw new IITError('bad-config', `alignment: output ${outVar} does not depend on aligned variable ${v}`, `align a variable on a path to ${outVar}`, loc, v);
+        }
+      }
+      this.encodeRows = this.encoder();
+      const data = decl.data ?? { train: model.enumerateInputs() };
+      this.featureSize = Object.values(this.net.inputs).reduce((n, sh) => n + sh.reduce((a, b) => a * b, 1), 0);
+      for (const [name, s] of Object.entries(data)) this.addSplit(name, s as Split<Setting<M>>);
+    } catch (e) {
+      this.net.dispose();
+      throw e;
+    }
+  }
+
+  private pickOutput(): keyof M & string {
+    const outs = this.experiment.model.outputs;
+    if (outs.length !== 1) {
+      throw new IITError('bad-config', `the causal model has ${outs.length} outputs (${outs.join(', ')})`, 'name one with output: { variable }', this.experiment.location, 'output');
+    }
+    return outs[0]!;
+  }
+
+  private encoder(): (inputs: Setting<M>[]) => Feeds {
+    const d = this.experiment.decl;
+    if (d.encodeBatch) return d.encodeBatch;
+    const names = Object.keys(this.net.inputs);
+    if (names.length !== 1) {
+      throw new IITError('bad-config', `the network has ${names.length} inputs; encode() feeds only one`, 'give encodeBatch: (inputs) => ({ name: tensor, ... })', this.experiment.location, 'encode');
+    }
+    const name = names[0]!;
+    const shape = this.net.inputs[name]!;
+    const size = shape.reduce((a, b) => a * b, 1);
+    const encode = d.encode!;
+    return (inputs) => {
+      const buf = new Float32Array(inputs.length * size);
+      inputs.forEach((x, r) => {
+        const f = encode(x);
+        if (f.length !== size) {
+          throw new IITError('bad-config', `encode() gave ${f.length} features for ${this.experiment.model.formatSetting(x)}; the network's input ${name} takes ${size}`, `return ${size} numbers`, this.experiment.location, 'encode');
+        }
+        buf.set(f as ArrayLike<number>, r * size);
+      });
+      return { [name]: tf.tensor(buf, [inputs.length, ...shape]) };
+    };
+  }
+
+  /** Adds (or replaces) a split, e.g. the explicit inputs of a debugger session. */
+  addSplit(name: string, inputs: readonly Setting<M>[] | Split<Setting<M>>): SplitData<M> {
+    this.splits.get(name)?.dispose();
+    const sd = new SplitData(name, asSplit(inputs), this.experiment.model, this.head, this.encodeRows, this.featureSize);
+    this.splits.set(name, sd);
+    return sd;
+  }
+
+  split(name: string): SplitData<M> {
+    const s = this.splits.get(name);
+    if (!s) throw new IITError('bad-config', `no data split '${name}'`, `use one of ${[...this.splits.keys()].join(', ')}`, this.experiment.location, 'data');
+    return s;
+  }
+
+  /** Interventions the IIT objectives and the IIA metric use. */
+  interventions(kind: 'iit' | 'typed'): Swap[][] {
+    return kind === 'typed' ? this.alignment.typedSwaps() : this.alignment.singleSwaps();
+  }
+
+  /** Whether any variable shares its type with another (so typed IIA is meaningful). */
+  get hasTypes(): boolean {
+    return this.alignment.typedSwaps().length > this.alignment.variables.length;
+  }
+
+  dispose(): void {
+    this.splits.forEach((s) => s.dispose());
+    this.alignment.dispose();
+    this.net.dispose();
+  }
+}

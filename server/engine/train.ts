@@ -1,0 +1,339 @@
+/**
+ * Interchange intervention training (paper Figure 1d): each step samples
+ * (base, source) pairs with an intervention each, computes the causal model's
+ * counterfactual labels, runs the batched interchange on the network, and
+ * minimises the weighted sum of the task and IIT losses.
+ */
+import { swapKey } from './alignment';
+import type { Setting, Swap } from './causal';
+import { SplitData, asSplit } from './data';
+import { IITError } from './errors';
+import { evaluate } from './evaluate';
+import type { ExplicitPair } from './experiment';
+import { interchangeForward, type PairGroup } from './intervention';
+import type { Metrics } from './metrics';
+import { crossEntropy } from './objectives';
+import { Optimizer } from './optim';
+import { Rng } from './rng';
+import type { Session } from './session';
+import { tf, type Tensor } from './tf';
+import type { Value } from './values';
+
+export interface StepProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  losses: Record<string, number>;
+  lr: number;
+  examplesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface TrainHooks {
+  onStep?: (p: StepProgress) => void;
+  onEval?: (step: number, metrics: Metrics) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  steps: number;
+  before?: Metrics;
+  metrics: Metrics;
+  history: { step: number; metrics: Metrics }[];
+  trainSeconds: number;
+  examplesPerSecond: number;
+  stoppedEarly: boolean;
+  cancelled: boolean;
+}
+
+/** One step's pairs: rows of a split, with an intervention per objective. */
+interface Batch {
+  split: SplitData;
+  bases: Int32Array;
+  sources: Int32Array;
+  /** Per objective ('iit' | 'typedIit'): the intervention index of each pair. */
+  choice: Record<string, Int32Array>;
+}
+
+export class Trainer {
+  readonly optimizer: Optimizer;
+  readonly rng: Rng;
+  step = 0;
+  private readonly names = new Map<string, string>();
+  private readonly sets: Record<string, Swap[][]>;
+  private readonly pairSplit: SplitData;
+  private readonly explicit?: { bases: Int32Array; sources: Int32Array; swaps: Swap[][] };
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  private order?: Int32Array;
+  private cursor = 0;
+
+  constructor(
+    readonly session: Session,
+    seed: number,
+  ) {
+    const t = session.config.training;
+    this.rng = new Rng(seed ^ 0x5eed);
+    this.optimizer = new Optimizer(t.optimizer, t.schedule, session.net.params);
+    for (const [name, v] of session.net.params) this.names.set(v.name, name);
+    this.sets = { iit: session.interventions('iit'), typedIit: session.interventions('typed') };
+    if (Array.isArray(t.pairs)) {
+      const ex = this.explicitPairs(t.pairs as ExplicitPair<Record<string, Value>>[]);
+      this.pairSplit = ex.split;
+      this.explicit = ex;
+    } else {
+      this.pairSplit = session.split('train');
+    }
+    this.stepsPerEpoch = this.countSteps(1);
+    this.totalSteps = t.steps ?? this.stepsPerEpoch * (t.epochs ?? 1);
+  }
+
+  /** Fractional epochs done. */
+  get epoch(): number {
+    return this.step / this.stepsPerEpoch;
+  }
+
+  private explicitPairs(pairs: ExplicitPair<Record<string, Value>>[]) {
+    const s = this.session;
+    const inputs: Setting<Record<string, Value>>[] = [];
+    pairs.forEach((p) => inputs.push(p.base, p.source));
+    for (const x of inputs) s.experiment.model.inputIndex(x); // rejects values outside the sets
+    const split = new SplitData('pairs', asSplit(inputs), s.experiment.model, s.head, s.encodeRows, 0);
+    const swaps = pairs.map((p) => (typeof p.variable === 'string' ? [{ from: p.variable, to: p.variable }] : p.variable));
+    swaps.forEach((sw) => s.alignment.plan(sw)); // validates the variables
+    return {
+      split,
+      bases: Int32Array.from(pairs, (_, k) => 2 * k),
+      sources: Int32Array.from(pairs, (_, k) => 2 * k + 1),
+      swaps,
+    };
+  }
+
+  private primary(): 'iit' | 'typedIit' | undefined {
+    const o = this.session.config.objectives;
+    return o.iit > 0 ? 'iit' : o.typedIit > 0 ? 'typedIit' : undefined;
+  }
+
+  /** Exhaustive mode: every (base, source, intervention) of the train split once per epoch. */
+  private get exhaustive(): boolean {
+    const t = this.session.config.training;
+    if (this.explicit || t.pairs === 'sample') return false;
+    const n = this.pairSplit.size;
+    const k = this.primary() ? this.sets[this.primary()!]!.length : 1;
+    return t.pairs === 'all' || n * n * k <= 1_000_000;
+  }
+
+  private countSteps(epochs: number): number {
+    const B = this.session.config.training.batchSize;
+    if (this.explicit) return epochs * Math.ceil(this.explicit.bases.length / B);
+    const n = this.pairSplit.size;
+    const k = this.primary() ? this.sets[this.primary()!]!.length : 1;
+    const perEpoch = this.exhaustive && this.primary() ? n * n * k : n;
+    return epochs * Math.ceil(perEpoch / B);
+  }
+
+  private nextBatch(): Batch {
+    const B = this.session.config.training.batchSize;
+    const n = this.pairSplit.size;
+    const prim = this.primary();
+    if (this.explicit) {
+      const m = this.explicit.bases.length;
+      const rows = Int32Array.from({ length: Math.min(B, m) }, (_, k) => (this.cursor + k) % m);
+      this.cursor = (this.cursor + rows.length) % m;
+      return {
+        split: this.pairSplit,
+        bases: rows.map((r) => this.explicit!.bases[r]!),
+        sources: rows.map((r) => this.explicit!.sources[r]!),
+        choice: { explicit: rows },
+      };
+    }
+    const bases = new Int32Array(B);
+    const sources = new Int32Array(B);
+    const choice: Record<string, Int32Array> = {};
+    for (const obj of ['iit', 'typedIit'] as const) {
+      if (this.session.config.objectives[obj] > 0) choice[obj] = new Int32Array(B);
+    }
+    if (this.exhaustive && prim) {
+      const k = this.sets[prim]!.length;
+      const total = n * n * k;
+      for (let r = 0; r < B; r++) {
+        if (!this.order || this.cursor >= total) {
+          this.order = this.rng.shuffle(Int32Array.from({ length: total }, (_, i) => i) as unknown as number[]) as unknown as Int32Array;
+          this.cursor = 0;
+        }
+        const t = this.order[this.cursor++]!;
+        bases[r] = Math.floor(t / (n * k));
+        sources[r] = Math.floor(t / k) % n;
+        choice[prim]![r] = t % k;
+      }
+    } else {
+      for (let r = 0; r < B; r++) {
+        bases[r] = this.rng.int(n);
+        sources[r] = this.rng.int(n);
+        if (prim) choice[prim]![r] = this.rng.int(this.sets[prim]!.length);
+      }
+    }
+    for (const obj of Object.keys(choice)) {
+      if (obj === prim) continue;
+      for (let r = 0; r < B; r++) choice[obj]![r] = this.rng.int(this.sets[obj]!.length);
+    }
+    return { split: this.pairSplit, bases, sources, choice };
+  }
+
+  /** Groups pairs that share an intervention; labels are the causal model's counterfactual outputs. */
+  private groups(batch: Batch, obj: string): { groups: PairGroup[]; labels: Int32Array[] } {
+    const swapsOf = (r: number) => (obj === 'explicit' ? this.explicit!.swaps[batch.choice.explicit![r]!]! : this.sets[obj]![batch.choice[obj]![r]!]!);
+    const byKey = new Map<string, { swaps: Swap[]; rows: number[] }>();
+    for (let r = 0; r < batch.bases.length; r++) {
+      const swaps = swapsOf(r);
+      const key = swapKey(swaps);
+      const g = byKey.get(key) ?? { swaps, rows: [] };
+      g.rows.push(r);
+      byKey.set(key, g);
+    }
+    const groups: PairGroup[] = [];
+    const labels: Int32Array[] = [];
+    for (const { swaps, rows } of byKey.values()) {
+      const rr = Int32Array.from(rows);
+      groups.push({ swaps, baseRows: rr, sourceRows: rr });
+      labels.push(Int32Array.from(rows, (r) => batch.split.counterfactual(batch.bases[r]!, batch.sources[r]!, swaps)));
+    }
+    return { groups, labels };
+  }
+
+  /** One optimizer step; returns the losses per objective. */
+  trainStep(): Record<string, number> {
+    const s = this.session;
+    const w = s.config.objectives;
+    const batch = this.nextBatch();
+    const objs = this.explicit ? (w.iit > 0 || w.typedIit > 0 ? ['explicit'] : []) : Object.keys(batch.choice);
+    const weightOf = (o: string) => (o === 'explicit' ? (w.iit || w.typedIit) : w[o as 'iit' | 'typedIit']);
+    const parts = objs.map((o) => ({ o, ...this.groups(batch, o) }));
+    const allGroups = parts.flatMap((p) => p.groups);
+    const taskLabels = w.task > 0 ? Int32Array.from(batch.bases, (b) => batch.split.label(b)) : undefined;
+
+    const losses: Record<string, Tensor> = {};
+    const { value, grads } = tf.variableGrads(() => {
+      const base = batch.split.features(batch.bases);
+      const source = batch.split.features(batch.sources);
+      const r = interchangeForward(s.net, s.alignment, base, source, allGroups, { withBase: !!taskLabels, training: true });
+      let total: Tensor = tf.scalar(0);
+      if (taskLabels) {
+        losses.task = tf.keep(crossEntropy(s.head, r.base!, taskLabels));
+        total = tf.add(total, tf.mul(losses.task, w.task));
+      }
+      let gi = 0;
+      for (const p of parts) {
+        const outs = r.groups.slice(gi, gi + p.groups.length);
+        gi += p.groups.length;
+        const name = p.o === 'explicit' ? (w.iit > 0 ? 'iit' : 'typedIit') : p.o;
+        losses[name] = tf.keep(crossEntropy(s.head, outs.length === 1 ? outs[0]! : tf.concat(outs, 0), concatInt(p.labels)));
+        total = tf.add(total, tf.mul(losses[name]!, weightOf(p.o)));
+      }
+      return total as tf.Scalar;
+    }, s.net.trainableVariables());
+
+    const named: Record<string, Tensor> = {};
+    for (const [vname, g] of Object.entries(grads)) named[this.names.get(vname) ?? vname] = g;
+    const out: Record<string, number> = { total: value.dataSync()[0]! };
+    for (const [k, t] of Object.entries(losses)) {
+      out[k] = t.dataSync()[0]!;
+      t.dispose();
+    }
+    if (!Number.isFinite(out.total)) {
+      value.dispose();
+      Object.values(grads).forEach((g) => g.dispose());
+      const bad = Object.entries(out).find(([k, v]) => k !== 'total' && !Number.isFinite(v))?.[0] ?? 'total';
+      throw new IITError('non-finite-loss', `training: the ${bad} loss became ${out.total} at step ${this.step + 1}`, `lower training.optimizer.lr (now ${this.optimizer.lr}) or check the inputs for NaN`, s.experiment.location, 'training');
+    }
+    this.optimizer.apply(named);
+    value.dispose();
+    Object.values(grads).forEach((g) => g.dispose());
+    this.step++;
+    return out;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    if (this.explicit) this.pairSplit.dispose();
+  }
+}
+
+function concatInt(xs: Int32Array[]): Int32Array {
+  const out = new Int32Array(xs.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of xs) {
+    out.set(x, o);
+    o += x.length;
+  }
+  return out;
+}
+
+/** Trains the session's network to the configured number of steps (or until targets are met). */
+export async function train(session: Session, opts: { seed: number; hooks?: TrainHooks; trainer?: Trainer }): Promise<TrainResult> {
+  const cfg = session.config;
+  const evalOpts = { seed: opts.seed };
+  const before = cfg.evaluation.before ? evaluate(session, evalOpts) : undefined;
+  const trainer = opts.trainer ?? new Trainer(session, opts.seed);
+  const history: { step: number; metrics: Metrics }[] = [];
+  const B = cfg.training.batchSize;
+  const t0 = performance.now();
+  let trainMs = 0;
+  let stoppedEarly = false;
+  let cancelled = false;
+  let metrics: Metrics | undefined;
+  try {
+    while (trainer.step < trainer.totalSteps) {
+      if (opts.hooks?.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      const s0 = performance.now();
+      const losses = trainer.trainStep();
+      trainMs += performance.now() - s0;
+      const eps = (trainer.step * B) / (trainMs / 1000);
+      opts.hooks?.onStep?.({
+        step: trainer.step,
+        totalSteps: trainer.totalSteps,
+        epoch: trainer.epoch,
+        losses,
+        lr: trainer.optimizer.lr,
+        examplesPerSecond: eps,
+        etaSeconds: ((trainer.totalSteps - trainer.step) * B) / eps,
+      });
+      const every = cfg.training.evalEvery;
+      if (every > 0 && trainer.step % every === 0 && trainer.step < trainer.totalSteps) {
+        metrics = evaluate(session, evalOpts);
+        history.push({ step: trainer.step, metrics });
+        opts.hooks?.onEval?.(trainer.step, metrics);
+        const until = cfg.training.until;
+        const tr = metrics.train;
+        if (until && tr && (until.iia === undefined || tr.iia.overall >= until.iia) && (until.behavioral === undefined || tr.behavioral >= until.behavioral)) {
+          stoppedEarly = true;
+          break;
+        }
+      }
+      // Let the event loop breathe (cancellation, progress messages).
+      if (trainer.step % 16 === 0) await new Promise((r) => setImmediate(r));
+    }
+    if (!stoppedEarly || !metrics) {
+      metrics = evaluate(session, evalOpts);
+      history.push({ step: trainer.step, metrics });
+      opts.hooks?.onEval?.(trainer.step, metrics);
+    }
+  } finally {
+    if (!opts.trainer) trainer.dispose();
+  }
+  const trainSeconds = trainMs / 1000;
+  void t0;
+  return {
+    steps: trainer.step,
+    before,
+    metrics,
+    history,
+    trainSeconds,
+    examplesPerSecond: trainer.step ? (trainer.step * B) / trainSeconds : 0,
+    stoppedEarly,
+    cancelled,
+  };
+}

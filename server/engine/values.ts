@@ -1,0 +1,110 @@
+/**
+ * Finite value sets of causal-model variables. Every set can test membership,
+ * number its values densely (the index is the class label of a variable or an
+ * output) and, when small, enumerate them.
+ */
+export type Value = boolean | number | string | readonly Value[];
+
+export interface ValueSet<T extends Value = Value> {
+  readonly kind: 'bool' | 'range' | 'enum' | 'tuple';
+  readonly size: number;
+  has(v: unknown): v is T;
+  /** Dense index of v in [0, size), or -1 when v is not in the set. */
+  indexOf(v: unknown): number;
+  at(i: number): T;
+  /** All values, in index order. Throws for sets too large to list. */
+  values(): T[];
+  describe(): string;
+}
+
+const MAX_LIST = 1 << 20;
+
+function listAll<T extends Value>(set: ValueSet<T>): T[] {
+  if (set.size > MAX_LIST) throw new Error(`${set.describe()} has ${set.size} values: too many to list`);
+  return Array.from({ length: set.size }, (_, i) => set.at(i));
+}
+
+/** The booleans, false (index 0) then true (index 1). */
+export const bool: ValueSet<boolean> = {
+  kind: 'bool',
+  size: 2,
+  has: (v): v is boolean => typeof v === 'boolean',
+  indexOf: (v) => (v === false ? 0 : v === true ? 1 : -1),
+  at: (i) => i === 1,
+  values: () => [false, true],
+  describe: () => 'boolean',
+};
+
+/** Integers lo..hi, both ends included. */
+export function range(lo: number, hi: number): ValueSet<number> {
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi < lo) {
+    throw new Error(`range(${lo}, ${hi}): need integers with lo <= hi`);
+  }
+  const set: ValueSet<number> = {
+    kind: 'range',
+    size: hi - lo + 1,
+    has: (v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi,
+    indexOf: (v) => (set.has(v) ? (v as number) - lo : -1),
+    at: (i) => lo + i,
+    values: () => listAll(set),
+    describe: () => `integer ${lo}..${hi}`,
+  };
+  return set;
+}
+
+/** An enumeration of distinct strings or numbers. */
+export function oneOf<const T extends string | number>(...options: T[]): ValueSet<T> {
+  if (options.length === 0) throw new Error('oneOf(): give at least one value');
+  if (new Set(options).size !== options.length) throw new Error(`oneOf(${options.join(', ')}): values repeat`);
+  const index = new Map<unknown, number>(options.map((o, i) => [o, i]));
+  return {
+    kind: 'enum',
+    size: options.length,
+    has: (v): v is T => index.has(v),
+    indexOf: (v) => index.get(v) ?? -1,
+    at: (i) => options[i]!,
+    values: () => [...options],
+    describe: () => `one of ${options.map((o) => JSON.stringify(o)).join(' | ')}`,
+  };
+}
+
+type TupleOf<S extends readonly ValueSet[]> = { readonly [I in keyof S]: S[I] extends ValueSet<infer T> ? T : never };
+
+/** Cartesian product of sets; values are arrays, indexed in mixed radix (last fastest). */
+export function tuple<const S extends readonly ValueSet[]>(...sets: S): ValueSet<TupleOf<S>> {
+  const size = sets.reduce((n, s) => n * s.size, 1);
+  const set: ValueSet<TupleOf<S>> = {
+    kind: 'tuple',
+    size,
+    has: (v): v is TupleOf<S> =>
+      Array.isArray(v) && v.length === sets.length && sets.every((s, i) => s.has(v[i])),
+    indexOf: (v) => {
+      if (!Array.isArray(v) || v.length !== sets.length) return -1;
+      let idx = 0;
+      for (let i = 0; i < sets.length; i++) {
+        const j = sets[i]!.indexOf(v[i]);
+        if (j < 0) return -1;
+        idx = idx * sets[i]!.size + j;
+      }
+      return idx;
+    },
+    at: (i) => {
+      const out: Value[] = new Array(sets.length);
+      for (let k = sets.length - 1; k >= 0; k--) {
+        const s = sets[k]!;
+        out[k] = s.at(i % s.size);
+        i = Math.floor(i / s.size);
+      }
+      return out as unknown as TupleOf<S>;
+    },
+    values: () => listAll(set),
+    describe: () => `(${sets.map((s) => s.describe()).join(', ')})`,
+  };
+  return set;
+}
+
+export function formatValue(v: unknown): string {
+  if (typeof v === 'boolean') return v ? 'T' : 'F';
+  if (Array.isArray(v)) return `(${v.map(formatValue).join(',')})`;
+  return String(v);
+}
