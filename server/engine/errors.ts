@@ -50,16 +50,17 @@ export class IITError extends Error {
 }
 
 /**
- * Where the caller of a declaration function sits in user code, read from the
+ * Where the first caller outside the engine sits in user code, read from the
  * stack; with source maps enabled this is the experiment file's own line.
  */
-export function callerLocation(depth = 2): SourceLocation | undefined {
+export function callerLocation(_depth = 0): SourceLocation | undefined {
   const stack = new Error().stack?.split('\n').slice(1) ?? [];
-  const frames = stack
-    .map((l) => /\(?((?:file:\/\/)?[^()\s]+):(\d+):(\d+)\)?$/.exec(l.trim()))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ file: m[1]!.replace(/^file:\/\//, ''), line: +m[2]!, column: +m[3]! }));
-  // Skip frames inside the engine itself: the first frame outside it is the user's.
-  const user = frames.slice(depth - 1).find((f) => !/[\\/](server[\\/]engine|dist)[\\/]/.test(f.file));
-  return user;
+  for (const l of stack) {
+    const m = /\(?((?:file:\/\/)?[^()\s]+):(\d+):(\d+)\)?$/.exec(l.trim());
+    if (!m || m[1]!.startsWith('node:')) continue;
+    const file = m[1]!.replace(/^file:\/\//, '');
+    if (/[\\/](server[\\/]engine|dist)[\\/]/.test(file) || /[\\/]node_modules[\\/]/.test(file)) continue;
+    return { file, line: +m[2]!, column: +m[3]! };
+  }
+  return undefined;
 }

@@ -20,3 +20,9 @@ export { wilson, type Metrics, type SplitMetrics, type IiaMetrics } from './metr
 export { IITError, type SourceLocation, type ErrorCode } from './errors';
 export { Rng } from './rng';
 export { tf } from './tf';
+export { loadExperiment, refine } from './loader';
+export { buildReport, RunWriter, saveWeights, readRunWeights, writeFileAtomic, type Report } from './report';
+
+import * as self from './index';
+import { provideApi } from './loader';
+provideApi(self);

@@ -1,0 +1,20 @@
+// Bundles the CLI (and, as they land, the language server, extension and webviews) with esbuild.
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const external = ['@tensorflow/*', 'webgpu', 'esbuild', 'typescript', 'vscode'];
+
+await build({
+  entryPoints: { cli: path.join(root, 'server/cli/entry.ts') },
+  outdir: path.join(root, 'dist'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'linked',
+  external,
+  alias: { 'iit-studio': path.join(root, 'server/engine/index.ts') },
+  logLevel: 'warning',
+});

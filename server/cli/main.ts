@@ -1,0 +1,143 @@
+/**
+ * `iit-studio` command line: train, eval, inspect, demo. Bad input exits
+ * with code 2 and one line naming the file, the line and the fix.
+ */
+import path from 'node:path';
+import { IITError } from '../engine/errors';
+import { loadExperiment, refine } from '../engine/loader';
+import { Session } from '../engine/session';
+import { evalRun, trainRun } from '../runner';
+import { activateBackend } from '../backend';
+import { intFlag, parseArgs, UsageError } from './args';
+import { formatReport, metricsTable } from './format';
+import { ProgressBar } from './progress';
+import '../engine/index';
+
+const HELP = `iit-studio — interchange intervention training
+
+usage:
+  iit-studio train <file> [--config NAME] [--seed N] [--backend NAME] [--out DIR] [--json] [--params]
+  iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
+  iit-studio inspect <file> [--config NAME] [--json]
+  iit-studio demo              Figure 1 of the paper, before and after one IIT update
+
+exit codes: 0 ok, 1 internal error, 2 bad input (the message names file, line and fix)`;
+
+function print(json: boolean, value: unknown, text: string): void {
+  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
+}
+
+async function cmdTrain(file: string, flags: Record<string, string | true>): Promise<void> {
+  const json = !!flags.json;
+  const bar = new ProgressBar(!json && process.stderr.isTTY === true);
+  const { report, runDir } = await trainRun({
+    file,
+    config: typeof flags.config === 'string' ? flags.config : undefined,
+    seed: intFlag(flags.seed, 'seed', 0),
+    backend: typeof flags.backend === 'string' ? flags.backend : undefined,
+    out: typeof flags.out === 'string' ? flags.out : undefined,
+    params: !!flags.params,
+    hooks: { onStep: (p) => bar.update(p) },
+  });
+  bar.done();
+  print(json, report, `${formatReport(report)}\nrun directory: ${path.relative(process.cwd(), runDir) || runDir}`);
+}
+
+async function cmdEval(file: string, flags: Record<string, string | true>): Promise<void> {
+  if (typeof flags.run !== 'string') throw new UsageError('eval needs --run DIR (a directory written by `iit-studio train`)');
+  const report = await evalRun({ file, runDir: flags.run, backend: typeof flags.backend === 'string' ? flags.backend : undefined, params: !!flags.params });
+  print(!!flags.json, report, formatReport(report));
+}
+
+async function cmdInspect(file: string, flags: Record<string, string | true>): Promise<void> {
+  const exp = await loadExperiment(file);
+  await activateBackend('cpu');
+  let session: Session;
+  try {
+    session = new Session(exp, exp.resolve(typeof flags.config === 'string' ? flags.config : undefined), 0);
+  } catch (e) {
+    throw e instanceof IITError ? refine(e) : e;
+  }
+  try {
+    const m = exp.model;
+    const info = {
+      experiment: exp.name,
+      file: exp.file,
+      inputSpaceSize: m.inputSpaceSize,
+      variables: m.order.map((v) => ({
+        name: v,
+        role: m.inputs.includes(v) ? 'input' : m.outputs.includes(v) ? 'output' : 'intermediate',
+        values: m.decls[v].values.describe(),
+        size: m.decls[v].values.size,
+        parents: m.parents[v],
+        type: m.typeOf(v),
+      })),
+      sites: session.net.sites.map((s) => ({ name: s, shape: session.net.siteShape(s) })),
+      alignment: [...session.alignment.entries.values()].map((a) => ({ variable: a.variable, site: a.site, ranges: a.ranges, neurons: a.flat.length, type: a.type })),
+      output: { variable: session.head.variable, loss: session.head.loss },
+      configs: exp.configNames,
+      splits: Object.fromEntries([...session.splits].map(([k, s]) => [k, s.size])),
+    };
+    const text = [
+      `${info.experiment} (${path.relative(process.cwd(), exp.file ?? file)})`,
+      `input space: ${info.inputSpaceSize} settings`,
+      'variables:',
+      ...info.variables.map((v) => `  ${v.name.padEnd(8)} ${v.role.padEnd(12)} ${v.values}${v.parents.length ? `  ← ${v.parents.join(', ')}` : ''}${v.type !== v.name ? `  type ${v.type}` : ''}`),
+      'sites:',
+      ...info.sites.map((s) => `  ${s.name.padEnd(8)} [${s.shape.join(', ')}]`),
+      'alignment:',
+      ...info.alignment.map((a) => `  ${a.variable.padEnd(8)} ${a.site}${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}  ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`),
+      `output: ${info.output.variable} (${info.output.loss})`,
+      `configurations: ${info.configs.join(', ')}`,
+      `splits: ${Object.entries(info.splits).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    ].join('\n');
+    print(!!flags.json, info, text);
+  } finally {
+    session.dispose();
+  }
+}
+
+async function cmdDemo(): Promise<void> {
+  const file = path.join(__dirname, '..', 'samples', 'conjunction', 'figure1.ts');
+  const out = path.join(require('node:os').tmpdir(), `iit-demo-${process.pid}`);
+  const { report } = await trainRun({ file, out, params: true });
+  require('node:fs').rmSync(out, { recursive: true, force: true });
+  const v = report.before!.train!;
+  console.log('Figure 1 of Geiger et al. (2022): boolean conjunction, linear network, alignment V1↔h1, V2↔h2');
+  console.log('One IIT update on base (F,T), source (T,F), variable V1; sigmoid cross-entropy, SGD step 0.1.\n');
+  console.log(metricsTable([['before', report.before!], ['after', report.metrics]]));
+  const p = report.parameters!;
+  const f = (xs: number[]) => (xs.length === 1 ? xs[0]!.toFixed(4) : `[${xs.map((x) => x.toFixed(4)).join(', ')}]`);
+  console.log(`\nparameters after: W1 = ${f(p.W1!)}  W2 = ${f(p.W2!)}  w = ${f(p.w!)}  b = ${f(p.b!)}`);
+  console.log(`paper (Figure 1e): W1 = [0.5012, 0.05]  W2 = [0.05, 0.5512]  w = [1.0231, 1.0256]  b = -0.9488`);
+  const mism = (key: string) => report.before!.train!.iia.grid?.[key]?.filter((x) => x === 0).length ?? 0;
+  console.log(`\nmismatching interventions before: ${mism('V1') + mism('V2')} of ${v.iia.pairs}`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['json', 'params', 'help']);
+  const [cmd, file] = args._;
+  try {
+    if (!cmd || args.flags.help || cmd === 'help') {
+      console.log(HELP);
+      return 0;
+    }
+    if (cmd === 'demo') await cmdDemo();
+    else if (cmd === 'train' || cmd === 'eval' || cmd === 'inspect') {
+      if (!file) throw new UsageError(`${cmd} needs an experiment file`);
+      await (cmd === 'train' ? cmdTrain : cmd === 'eval' ? cmdEval : cmdInspect)(file, args.flags);
+    } else throw new UsageError(`unknown command '${cmd}'`);
+    return 0;
+  } catch (e) {
+    if (e instanceof IITError) {
+      process.stderr.write(`iit-studio: ${refine(e).oneLine()}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`iit-studio: ${e.message}\n\n${HELP}\n`);
+      return 2;
+    }
+    process.stderr.write(`iit-studio: internal error: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
+}
