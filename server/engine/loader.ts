@@ -57,7 +57,7 @@ export async function loadExperiment(file: string): Promise<Experiment> {
   const mod = new Module(abs) as Module & { _compile(code: string, file: string): void; paths: string[] };
   mod.filename = abs;
   mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(abs));
-  const plainRequire = mod.require.bind(mod);
+  const plainRequire = Object.assign(mod.require.bind(mod), { resolve: (id: string) => Module.createRequire(abs).resolve(id) });
   mod.require = Object.assign(
     (id: string) => {
       if (id === 'iit-studio') return api ?? plainRequire(id);
