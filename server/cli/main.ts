@@ -130,7 +130,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof IITError) {
-      process.stderr.write(`iit-studio: ${refine(e).oneLine()}\n`);
+      const err = refine(e);
+      // Paths inside the working directory read better relative.
+      if (err.location && !path.relative(process.cwd(), err.location.file).startsWith('..')) {
+        err.location = { ...err.location, file: path.relative(process.cwd(), err.location.file) };
+      }
+      process.stderr.write(`iit-studio: ${err.oneLine()}\n`);
       return 2;
     }
     if (e instanceof UsageError) {

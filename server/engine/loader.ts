@@ -31,6 +31,8 @@ export async function loadExperiment(file: string): Promise<Experiment> {
   try {
     const out = await build({
       entryPoints: [abs],
+      // Beside the source, so the source map's relative paths resolve to the user's files.
+      outfile: path.join(path.dirname(abs), '.iit-bundle.js'),
       bundle: true,
       write: false,
       platform: 'node',

@@ -1,0 +1,94 @@
+/**
+ * The `iit-studio` CLI as a user runs it (the bundled dist/cli.js, which
+ * `npm test` builds first): reports, run directories and bad input.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-cli-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/iit-studio.js'), ...args], { cwd: root, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('train figure1 --json --params: IIA 0.8125 before, 1.0 after, Figure 1e parameters', () => {
+  const out = path.join(tmp, 'fig1');
+  const r = cli('train', 'samples/conjunction/figure1.ts', '--json', '--params', '--out', out);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = JSON.parse(r.stdout);
+  assert.equal(rep.experiment, 'figure1');
+  assert.equal(rep.backend, 'cpu');
+  assert.equal(rep.before.train.iia.overall, 0.8125);
+  assert.equal(rep.metrics.train.iia.overall, 1);
+  assert.equal(rep.metrics.train.behavioral, 1);
+  const r4 = (xs: number[]) => xs.map((x) => x.toFixed(4));
+  assert.deepEqual(r4(rep.parameters.W1), ['0.5012', '0.0500']);
+  assert.deepEqual(r4(rep.parameters.W2), ['0.0500', '0.5512']);
+  assert.deepEqual(r4(rep.parameters.w), ['1.0231', '1.0256']);
+  assert.deepEqual(r4(rep.parameters.b), ['-0.9488']);
+  // The run directory holds the resolved config, metrics, the report and the weights.
+  assert.deepEqual(readdirSync(out).sort(), ['config.json', 'metrics.jsonl', 'model.json', 'report.json', 'weights.bin']);
+  assert.deepEqual(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')), rep);
+  const lines = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(JSON.parse(lines.at(-1)!).metrics.train.iia.overall, 1);
+
+  // eval reloads the weights and finds the same metrics.
+  const e = cli('eval', 'samples/conjunction/figure1.ts', '--run', out, '--json');
+  assert.equal(e.code, 0, e.stderr);
+  assert.deepEqual(JSON.parse(e.stdout).metrics, rep.metrics);
+});
+
+test('the same seed gives the same report twice; another seed does not', () => {
+  const run = (seed: string, name: string) => {
+    const r = cli('train', 'samples/conjunction/train.ts', '--json', '--params', '--seed', seed, '--out', path.join(tmp, name));
+    assert.equal(r.code, 0, r.stderr);
+    const { timing: _t, ...rest } = JSON.parse(r.stdout);
+    return rest;
+  };
+  const a = run('5', 's5a');
+  const b = run('5', 's5b');
+  assert.deepEqual(a, b);
+  assert.equal(a.metrics.train.iia.overall, 1);
+  assert.notDeepEqual(run('6', 's6').parameters, a.parameters);
+});
+
+test('inspect lists variables, sites and the alignment', () => {
+  const r = cli('inspect', 'samples/conjunction/figure1.ts', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout);
+  assert.equal(info.inputSpaceSize, 4);
+  assert.deepEqual(info.alignment.map((a: { variable: string; site: string }) => `${a.variable}@${a.site}`), ['V1@h1', 'V2@h2']);
+  assert.deepEqual(info.sites.map((s: { name: string }) => s.name), ['h1', 'h2', 'y']);
+});
+
+const bad: [string, RegExp][] = [
+  ['syntax.ts:5:10', /Unexpected ","/],
+  ['throws.ts:4:', /throws while loading: Cannot read properties of undefined/],
+  ['no-default.ts:1:1', /no default export.*export default experiment/],
+  ['overlap.ts:10:5', /B and A overlap at site h1.*disjoint/],
+  ['out-of-range.ts:10:5', /range \[2, 9\).*outside site h1's extent 4/],
+  ['unknown-variable.ts:10:5', /C is not a variable of the causal model.*align one of A, B/],
+  ['nan-loss.ts:12:3', /loss became NaN.*lower training\.optimizer\.lr/],
+];
+
+for (const [where, message] of bad) {
+  const file = where.split(':')[0]!;
+  test(`bad input ${file}: one line naming file, line and fix; exit 2; no run directory`, () => {
+    const out = path.join(tmp, `bad-${file}`);
+    const r = cli('train', `test/fixtures/bad/${file}`, '--out', out);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.ok(lines[0]!.startsWith(`iit-studio: test/fixtures/bad/${where}`), lines[0]);
+    assert.match(lines[0]!, message);
+    assert.equal(existsSync(out), false);
+    assert.deepEqual(readdirSync(tmp).filter((f) => f.includes(`bad-${file}`)), []);
+  });
+}
