@@ -18,3 +18,27 @@ await build({
   alias: { 'iit-studio': path.join(root, 'server/engine/index.ts') },
   logLevel: 'warning',
 });
+
+// The VS Code extension (Node, CommonJS; vscode is provided by the host) and the results webview (browser IIFE + CSS).
+await build({
+  entryPoints: { extension: path.join(root, 'extension/extension.ts') },
+  outdir: path.join(root, 'dist'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'linked',
+  external,
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: { webview: path.join(root, 'webview/main.ts') },
+  outdir: path.join(root, 'dist'),
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+});

@@ -1,0 +1,64 @@
+/**
+ * The "Causal Graph" sidebar view: the active experiment's DAG with each
+ * variable's aligned site. Static SVG styled by theme variables in a nonce'd
+ * stylesheet; no script runs in this view.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { graphSvg } from '../webview/graph';
+import type { ExperimentInfo } from './api';
+
+const STYLE = `
+body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); padding: 4px 8px; }
+.caption { color: var(--vscode-descriptionForeground); margin: 2px 0 8px; }
+svg { max-width: 100%; height: auto; }
+.node rect { fill: var(--vscode-editor-background); stroke: var(--vscode-foreground); stroke-width: 1; }
+.node.aligned rect { stroke: var(--vscode-charts-blue, var(--vscode-focusBorder)); stroke-width: 2; }
+.node.input rect { stroke-dasharray: 4 2; }
+.node text { fill: var(--vscode-foreground); font-size: 12px; }
+.node text.site { fill: var(--vscode-charts-blue, var(--vscode-textLink-foreground)); font-size: 11px; }
+.edge { stroke: var(--vscode-descriptionForeground); stroke-width: 1.2; }
+.arrowhead { fill: var(--vscode-descriptionForeground); }
+`;
+
+export class CausalGraphView implements vscode.WebviewViewProvider {
+  static readonly id = 'iit.graph';
+  private view: vscode.WebviewView | undefined;
+  private last: { info: ExperimentInfo; file: string } | { error: string } | undefined;
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    view.webview.options = { enableScripts: false };
+    this.render();
+  }
+
+  show(info: ExperimentInfo, file: string): void {
+    this.last = { info, file };
+    this.render();
+  }
+
+  showError(error: string): void {
+    this.last = { error };
+    this.render();
+  }
+
+  private render(): void {
+    if (!this.view) return;
+    const nonce = randomBytes(16).toString('base64');
+    const csp = `default-src 'none'; style-src 'nonce-${nonce}'`;
+    let body: string;
+    if (!this.last) body = '<p class="caption">Open an experiment file to see its causal model.</p>';
+    else if ('error' in this.last) body = `<p class="caption">${escapeHtml(this.last.error)}</p>`;
+    else {
+      const { info, file } = this.last;
+      const align = new Map(info.alignment.map((a) => [a.variable, `${a.site}${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}`]));
+      const svg = graphSvg(info.variables.map((v) => ({ name: v.name, role: v.role, parents: v.parents, values: v.values, ...(align.has(v.name) ? { site: align.get(v.name)! } : {}) })));
+      body = `<p class="caption">${escapeHtml(info.experiment)} — ${escapeHtml(vscode.workspace.asRelativePath(file))}</p>${svg}`;
+    }
+    this.view.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}"><style nonce="${nonce}">${STYLE}</style></head><body>${body}</body></html>`;
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+}
