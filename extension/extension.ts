@@ -14,7 +14,10 @@ import { ExperimentItem, ExperimentsTree, EXPERIMENT_MARKER } from './experiment
 import { CausalGraphView } from './graph';
 import { ResultsPanels } from './results';
 import { LOSSES_FILE, readRunDir, RunItem, RunsTree, RunStore } from './runs';
-import { addConfigurationEdit, addVariableEdit, alignVariableEdit, EditError, freeNeurons, locateModel, parseSlice, type TextEdit } from './sourceEdits';
+import type { TextEdit } from './sourceEdits';
+
+/** The TypeScript parser is large: load the edit helpers only when an edit command runs. */
+const edits = () => import('./sourceEdits');
 
 let connection: ServerConnection | undefined;
 
@@ -467,7 +470,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const doc = await vscode.workspace.openTextDocument(file);
     const we = new vscode.WorkspaceEdit();
     we.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text);
-    if (!(await vscode.workspace.applyEdit(we))) throw new EditError(`could not edit ${path.basename(file)}`);
+    if (!(await vscode.workspace.applyEdit(we))) throw new Error(`could not edit ${path.basename(file)}`);
     const ed = await vscode.window.showTextDocument(doc, { preserveFocus: false });
     const start = doc.positionAt(e.start);
     ed.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
@@ -491,6 +494,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const t = await pickExperiment(arg);
       if (!t) return;
       const expText = (await vscode.workspace.openTextDocument(t.uri)).getText();
+      const { locateModel, addVariableEdit } = await edits();
       const where = locateModel(t.uri.fsPath, expText);
       const modelText = (await vscode.workspace.openTextDocument(where.file)).getText();
       const existing = (await experiments.getInfo(t.uri).catch(() => undefined))?.variables.map((v) => v.name) ?? [];
@@ -514,6 +518,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     withEditErrors(async (arg: unknown) => {
       const t = await pickExperiment(arg);
       if (!t) return;
+      const { freeNeurons, parseSlice, alignVariableEdit } = await edits();
       const info = await experiments.getInfo(t.uri);
       const pre = arg instanceof ExperimentItem ? arg.variableName : undefined;
       const candidates = info.variables.filter((v) => v.role === 'intermediate');
@@ -552,6 +557,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     withEditErrors(async (arg: unknown) => {
       const t = await pickExperiment(arg);
       if (!t) return;
+      const { addConfigurationEdit } = await edits();
       const name = await vscode.window.showInputBox({ title: 'IIT: Add Configuration — name', validateInput: (v) => (/^[\w-]+$/.test(v) ? undefined : 'letters, digits, _ and - only') });
       if (!name) return;
       const presets: { label: string; detail: string; objectives: Record<string, number> }[] = [
