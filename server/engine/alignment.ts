@@ -32,14 +32,30 @@ export interface AlignedNeurons {
   siteShape: number[];
 }
 
-/** What a patch does at one site: positions to overwrite and where each reads from in the source. */
+/** One block copy of a patch: the source's block at `from` goes to the base's block at `to`. */
+export interface BlockMove {
+  /** Start of the source block per non-batch axis. */
+  fromBegin: number[];
+  /** Extent of the block per axis. */
+  size: number[];
+  /** Padding that places the block at its target: [before, after] per axis. */
+  toPad: [number, number][];
+}
+
+/**
+ * What a patch does at one site: which neurons the base takes from the
+ * source, and for typed swaps how blocks move. Built from slices and pads,
+ * whose gradients are cheap on every backend (a gather's gradient is a
+ * segment sum, quadratic on the cpu backend).
+ */
 export interface SitePatch {
   site: string;
-  size: number;
-  /** [1, size] bool: true where the base takes the source's value. */
+  /** Per-example site shape. */
+  shape: number[];
+  /** [1, ...shape] bool: true where the base takes the patched value. */
   mask: Tensor;
-  /** [size] int32 source position for each position, or undefined when every swap is V→V. */
-  gather?: Tensor;
+  /** Block moves for typed swaps (V→V′ with V ≠ V′); none when every swap is V→V. */
+  moves?: BlockMove[];
 }
 
 export function swapKey(swaps: readonly Swap[]): string {
@@ -164,25 +180,26 @@ export class Alignment {
       bySite.set(from.site, [...(bySite.get(from.site) ?? []), s]);
     }
     const plans = [...bySite].map(([site, ss]) => {
-      const size = this.get(ss[0]!.from).siteShape.reduce((a, b) => a * b, 1);
+      const shape = this.get(ss[0]!.from).siteShape;
+      const size = shape.reduce((a, b) => a * b, 1);
       const mask = new Uint8Array(size);
-      const src = new Int32Array(size);
-      for (let i = 0; i < size; i++) src[i] = i;
-      let moved = false;
-      for (const s of ss) {
-        const from = this.get(s.from).flat;
-        const to = this.get(s.to).flat;
-        for (let t = 0; t < to.length; t++) {
-          mask[to[t]!] = 1;
-          src[to[t]!] = from[t]!;
-          if (from[t] !== to[t]) moved = true;
-        }
-      }
+      for (const sw of ss) for (const i of this.get(sw.to).flat) mask[i] = 1;
+      const moved = ss.some((sw) => sw.from !== sw.to);
       const p: SitePatch = {
         site,
-        size,
-        mask: tf.keep(tf.tensor2d(mask, [1, size], 'bool')),
-        gather: moved ? tf.keep(tf.tensor1d(src, 'int32')) : undefined,
+        shape,
+        mask: tf.keep(tf.tensor(mask, [1, ...shape], 'bool')),
+        moves: moved
+          ? ss.map((sw) => {
+              const from = this.get(sw.from);
+              const to = this.get(sw.to);
+              return {
+                fromBegin: from.ranges.map(([a]) => a),
+                size: from.shape,
+                toPad: to.ranges.map(([a, b], ax): [number, number] => [a, shape[ax]! - b]),
+              };
+            })
+          : undefined,
       };
       return p;
     });
@@ -191,7 +208,7 @@ export class Alignment {
   }
 
   dispose(): void {
-    for (const ps of this.plans.values()) for (const p of ps) [p.mask, p.gather].forEach((t) => t?.dispose());
+    for (const ps of this.plans.values()) for (const p of ps) p.mask.dispose();
     this.plans.clear();
   }
 }

@@ -31,11 +31,21 @@ export interface InterchangeOutput {
 
 /** Writes the source's aligned neurons into the base's (both [R, ...site shape]). */
 export function patchSite(base: Tensor, source: Tensor, p: SitePatch): Tensor {
-  const rows = base.shape[0]!;
-  const b = tf.reshape(base, [rows, p.size]);
-  let s = tf.reshape(source, [rows, p.size]);
-  if (p.gather) s = tf.gather(s, p.gather, 1);
-  return tf.reshape(tf.where(p.mask, s, b), base.shape);
+  if (!p.moves) return tf.where(p.mask, source, base);
+  // Typed swaps: cut each source block out and pad it into its target position.
+  const placed = p.moves.map((m) =>
+    tf.pad(tf.slice(source, [0, ...m.fromBegin], [-1, ...m.size]), [[0, 0], ...m.toPad]),
+  );
+  return tf.where(p.mask, placed.length === 1 ? placed[0]! : tf.addN(placed), base);
+}
+
+/** Rows of t: a slice when they are contiguous (cheap gradient), a gather otherwise. */
+export function takeRows(t: Tensor, rows: Int32Array): Tensor {
+  const start = rows[0] ?? 0;
+  if (rows.every((r, k) => r === start + k)) {
+    return rows.length === t.shape[0] ? t : tf.slice(t, start, rows.length);
+  }
+  return tf.gather(t, tf.tensor1d(rows, 'int32'));
 }
 
 function rowsOf(feeds: Feeds): number {
@@ -96,12 +106,11 @@ export function interchangeForward(
     const rowIdx: Tensor[] = withBase ? [tf.range(0, nb, 1, 'int32')] : [];
     for (const i of members) {
       const g = groups[i]!;
-      const bRows = tf.tensor1d(g.baseRows, 'int32');
-      const b = tf.gather(baseAct[site]!, bRows);
-      const s = tf.gather(srcAct[site]!, tf.tensor1d(g.sourceRows, 'int32'));
+      const b = takeRows(baseAct[site]!, g.baseRows);
+      const s = takeRows(srcAct[site]!, g.sourceRows);
       parts.push(patchSite(b, s, plans[i]![0]!));
       sizes.push(g.baseRows.length);
-      rowIdx.push(bRows);
+      rowIdx.push(tf.tensor1d(g.baseRows, 'int32'));
     }
     const known = { [site]: parts.length === 1 ? parts[0]! : tf.concat(parts, 0) };
     // Stages the output needs besides the site (skip connections around it) see the same base rows.
@@ -120,11 +129,9 @@ export function interchangeForward(
   // Interventions spanning several sites patch each site as the base's pass computes it.
   groups.forEach((g, i) => {
     if (single[i] !== undefined) return;
-    const bRows = tf.tensor1d(g.baseRows, 'int32');
-    const sRows = tf.tensor1d(g.sourceRows, 'int32');
     const patch: Record<string, (t: Tensor) => Tensor> = {};
-    for (const p of plans[i]!) patch[p.site] = (t) => patchSite(t, tf.gather(srcAct[p.site]!, sRows), p);
-    out.groups[i] = net.run(gatherFeeds(base, bRows), { patch, training })[net.output]!;
+    for (const p of plans[i]!) patch[p.site] = (t) => patchSite(t, takeRows(srcAct[p.site]!, g.sourceRows), p);
+    out.groups[i] = net.run(gatherFeeds(base, tf.tensor1d(g.baseRows, 'int32')), { patch, training })[net.output]!;
   });
   return out;
 }

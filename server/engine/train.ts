@@ -177,7 +177,7 @@ export class Trainer {
       if (obj === prim) continue;
       for (let r = 0; r < B; r++) choice[obj]![r] = this.rng.int(this.sets[obj]!.length);
     }
-    return { split: this.pairSplit, bases, sources, choice };
+    return prim ? sortByChoice({ split: this.pairSplit, bases, sources, choice }, prim) : { split: this.pairSplit, bases, sources, choice };
   }
 
   /** Groups pairs that share an intervention; labels are the causal model's counterfactual outputs. */
@@ -257,6 +257,19 @@ export class Trainer {
     this.optimizer.dispose();
     if (this.explicit) this.pairSplit.dispose();
   }
+}
+
+/** Orders pairs by their intervention so each group is a contiguous run of rows (sliced, not gathered). */
+function sortByChoice(b: Batch, key: string): Batch {
+  const c = b.choice[key]!;
+  const order = Array.from(c, (_, i) => i).sort((x, y) => c[x]! - c[y]! || x - y);
+  const pick = (a: Int32Array) => Int32Array.from(order, (i) => a[i]!);
+  return {
+    split: b.split,
+    bases: pick(b.bases),
+    sources: pick(b.sources),
+    choice: Object.fromEntries(Object.entries(b.choice).map(([k, v]) => [k, pick(v)])),
+  };
 }
 
 function concatInt(xs: Int32Array[]): Int32Array {

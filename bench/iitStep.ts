@@ -1,0 +1,118 @@
+/**
+ * The benchmark's IIT step, built from the engine's own parts (the same
+ * `interchangeForward`, losses and optimizer the trainer uses), on the
+ * hierarchical-equality MLP shape: 4 inputs of dimension 4 concatenated,
+ * three hidden layers of width W, 2 classes; k variables on equal slices of
+ * the first hidden layer. One step: bases and sources through layer 1 in one
+ * batch, k patched copies of the bases plus the unpatched bases through the
+ * rest in one pass, task + IIT cross-entropy, gradients, one Adam step.
+ * bench/reference/iit_bench.py does exactly this in PyTorch.
+ */
+import {
+  Alignment,
+  causalModel,
+  crossEntropy,
+  interchangeForward,
+  mlp,
+  Optimizer,
+  predict,
+  range,
+  Rng,
+  tf,
+  type Network,
+  type PairGroup,
+} from 'iit-studio';
+
+export interface StepSetup {
+  net: Network;
+  alignment: Alignment;
+  step: () => number;
+  evalStep: () => void;
+  /** Analytic FLOPs per base example for one train step (forward + backward ≈ 3× forward). */
+  trainFlopsPerExample: number;
+  /** Analytic FLOPs per evaluated pair. */
+  evalFlopsPerPair: number;
+  dispose: () => void;
+}
+
+const head = { variable: 'O', loss: 'softmax' as const, values: range(0, 1) };
+
+export function mlpStep(width: number, batch: number, k: number, seed = 0): StepSetup {
+  // A model with k same-typed intermediates; only its structure matters to the network side.
+  const decls: Record<string, object> = { X: { values: range(0, 1) } };
+  for (let v = 0; v < k; v++) decls[`V${v}`] = { values: range(0, 1), parents: ['X'], f: ({ X }: { X: number }) => X, type: 'T' };
+  decls.O = { values: range(0, 1), parents: Array.from({ length: k }, (_, v) => `V${v}`), f: () => 0 };
+  const model = causalModel(decls as never);
+  const net = mlp({ input: 16, hidden: [width, width, width], output: 2, seed });
+  const part = width / k;
+  const alignment = new Alignment(
+    Object.fromEntries(Array.from({ length: k }, (_, v) => [`V${v}`, { site: 'h1', slice: [[v * part, (v + 1) * part]] }])),
+    model as never,
+    net,
+  );
+  const rng = new Rng(seed);
+  const data = (n: number, d: number) => tf.tensor2d(Float32Array.from({ length: n * d }, () => rng.normal()), [n, d]);
+  const labels = (n: number) => Int32Array.from({ length: n }, () => rng.int(2));
+  const base = tf.keep(data(batch, 16));
+  const source = tf.keep(data(batch, 16));
+  const yTask = labels(batch);
+  const yCf = Array.from({ length: k }, () => labels(batch));
+  const rows = Int32Array.from({ length: batch }, (_, i) => i);
+  const groups: PairGroup[] = Array.from({ length: k }, (_, v) => ({ swaps: [{ from: `V${v}`, to: `V${v}` }], baseRows: rows, sourceRows: rows }));
+  const opt = new Optimizer({ type: 'adam', lr: 1e-3 }, undefined, net.params);
+  const names = new Map([...net.params].map(([n, v]) => [v.name, n]));
+
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => {
+      const r = interchangeForward(net, alignment, { x: base }, { x: source }, groups, { withBase: true, training: true });
+      let loss = crossEntropy(head, r.base!, yTask);
+      const iit = r.groups.map((g, v) => crossEntropy(head, g, yCf[v]!));
+      loss = tf.add(loss, tf.div(tf.addN(iit), k));
+      return loss as tf.Scalar;
+    }, net.trainableVariables());
+    opt.apply(Object.fromEntries(Object.entries(grads).map(([n, g]) => [names.get(n)!, g])));
+    const v = value.dataSync()[0]!;
+    value.dispose();
+    Object.values(grads).forEach((g) => g.dispose());
+    return v;
+  };
+  const evalStep = () => {
+    const p = tf.tidy(() => {
+      const r = interchangeForward(net, alignment, { x: base }, { x: source }, groups);
+      return tf.concat(r.groups.map((g) => predict(head, g)));
+    });
+    p.dataSync();
+    p.dispose();
+  };
+  const layer = (i: number, o: number) => 2 * i * o;
+  const prefix = 2 * layer(16, width); // bases and sources through layer 1
+  const suffix = (k + 1) * (layer(width, width) * 2 + layer(width, 2));
+  return {
+    net,
+    alignment,
+    step,
+    evalStep,
+    trainFlopsPerExample: (3 * (prefix + suffix)) / 1,
+    evalFlopsPerPair: (prefix + k * (layer(width, width) * 2 + layer(width, 2))) / k,
+    dispose: () => {
+      base.dispose();
+      source.dispose();
+      opt.dispose();
+      alignment.dispose();
+      net.dispose();
+    },
+  };
+}
+
+/** Median seconds per call over `windows` timed windows of `reps` calls, after `warmup` calls. */
+export function timeIt(fn: () => void, { warmup = 3, reps = 5, windows = 3 } = {}): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    times.push((performance.now() - t0) / 1000 / reps);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
