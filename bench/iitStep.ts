@@ -104,14 +104,24 @@ export function mlpStep(width: number, batch: number, k: number, seed = 0): Step
   };
 }
 
-/** Median seconds per call over `windows` timed windows of `reps` calls, after `warmup` calls. */
-export function timeIt(fn: () => void, { warmup = 3, reps = 5, windows = 3 } = {}): number {
+/**
+ * Median seconds per call over timed windows, after `warmup` calls; windows
+ * grow until each lasts at least `minWindow` seconds, so slow backends are
+ * measured with few calls and fast ones with many.
+ */
+export function timeIt(fn: () => void, { warmup = 2, windows = 3, minWindow = 0.5 } = {}): number {
   for (let i = 0; i < warmup; i++) fn();
+  let reps = 1;
   const times: number[] = [];
-  for (let w = 0; w < windows; w++) {
+  while (times.length < windows) {
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) fn();
-    times.push((performance.now() - t0) / 1000 / reps);
+    const dt = (performance.now() - t0) / 1000;
+    if (dt < minWindow && times.length === 0) {
+      reps = Math.max(reps * 2, Math.ceil((reps * minWindow) / Math.max(dt, 1e-6)));
+      continue;
+    }
+    times.push(dt / reps);
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;

@@ -166,7 +166,11 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
   }
 }
 
-/** Declares an experiment; an experiment file default-exports the result. */
-export function experiment<M extends Record<string, Value>>(decl: ExperimentDecl<M>): Experiment<M> {
-  return new Experiment(decl, callerLocation(3));
+/**
+ * Declares an experiment; an experiment file default-exports the result.
+ * The model's value types check the declaration; the result is erased to
+ * plain values, since equations make Experiment<M> invariant in M.
+ */
+export function experiment<M extends Record<string, Value>>(decl: ExperimentDecl<M>): Experiment {
+  return new Experiment(decl, callerLocation(3)) as unknown as Experiment;
 }
