@@ -4,6 +4,7 @@
  * notification, and forwards workspace trust in the initialization options
  * and again when the user grants it.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
@@ -26,6 +27,8 @@ export class ServerConnection implements vscode.Disposable {
 
   async start(): Promise<LanguageClient> {
     const serverModule = this.context.asAbsolutePath(path.join('dist', 'server.js'));
+    // A missing bundle is a broken install, not a crash: say so once instead of restarting in a loop.
+    if (!existsSync(serverModule)) throw new Error(`the server bundle ${serverModule} is missing (run \`npm run build\`)`);
     const nodeArgs = vscode.workspace.getConfiguration('iitStudio').get<string[]>('server.nodeArgs') ?? [];
     const serverOptions: ServerOptions = {
       run: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: nodeArgs } },

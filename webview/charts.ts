@@ -52,7 +52,8 @@ export function heatmapSvg(spec: HeatmapSpec, theme: Theme): string {
   const colLabelH = Math.ceil(Math.max(...spec.cols.map((c) => textWidth(c, fs)), fs));
   const rotate = spec.cols.some((c) => textWidth(c, fs) > cell - 4);
   const top = fs * 2 + 8 + (rotate ? colLabelH + 6 : fs + 8) + fs + 4;
-  const width = left + cell * spec.cols.length + 16;
+  // Wide enough for the title too, so exports never clip it.
+  const width = Math.ceil(Math.max(left + cell * spec.cols.length + 16, textWidth(spec.title, fs) * 1.1 + 24));
   const height = top + cellH * spec.rows.length + 12;
   const out: string[] = [];
   out.push(
@@ -178,7 +179,7 @@ export function lineChartSvg(spec: LineChartSpec, theme: Theme): string {
     out.push(`<rect x="${lx}" y="${ly - fs + 2}" width="10" height="10" fill="${color}"/>`);
     out.push(`<text x="${lx + 14}" y="${ly}" fill="${theme.foreground}">${escapeXml(s.name)}</text>`);
   });
-  if (!all.length) out.push(`<text x="${m.left + pw / 2}" y="${m.top + ph / 2}" fill="${theme.muted}" text-anchor="middle">no data yet</text>`);
+  if (!all.length) out.push(`<text x="${m.left + pw / 2}" y="${m.top + ph / 2}" fill="${theme.muted}" text-anchor="middle">no data</text>`);
   out.push('</svg>');
   return out.join('');
 }

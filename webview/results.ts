@@ -130,6 +130,10 @@ export function sweepHeatmap(runs: RunView[], split = 'test'): HeatmapSpec | und
 
 /** IIA and behavioural accuracy per split over the training steps. */
 export function accuracyCurves(run: RunView): LineChartSpec {
+  // The evaluation before training (report.before) is the curve's step 0.
+  const before = run.report?.before;
+  const history = before && !run.history.some((h) => h.step === 0) ? [{ step: 0, metrics: before }, ...run.history] : run.history;
+  run = { ...run, history };
   const splits = [...new Set(run.history.flatMap((h) => Object.keys(h.metrics)))];
   const series = splits.flatMap((s) => [
     { name: `IIA ${s}`, points: run.history.filter((h) => h.metrics[s]).map((h) => [h.step, h.metrics[s]!.iia.overall] as [number, number]) },
