@@ -43,17 +43,22 @@ export interface ExperimentInfo {
 export function inspectWithCli(extensionPath: string, file: string, cwd: string): Promise<ExperimentInfo> {
   const cli = path.join(extensionPath, 'bin', 'iit-studio.js');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cli, 'inspect', file, '--json'], { cwd, timeout: 120_000, maxBuffer: 16 << 20, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new Error(stderr.trim().replace(/^iit-studio: /, '') || err.message));
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout) as ExperimentInfo);
-      } catch (e) {
-        reject(e as Error);
-      }
-    });
+    execFile(
+      process.execPath,
+      [cli, 'inspect', file, '--json'],
+      { cwd, timeout: 120_000, maxBuffer: 16 << 20, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(new Error(stderr.trim().replace(/^iit-studio: /, '') || err.message));
+          return;
+        }
+        try {
+          resolve(JSON.parse(stdout) as ExperimentInfo);
+        } catch (e) {
+          reject(e as Error);
+        }
+      },
+    );
   });
 }
 

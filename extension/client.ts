@@ -7,7 +7,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CloseAction, ErrorAction, LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 
 /** Crashes within this window count towards giving up (the client's own restart also has a limit). */
 const CRASH_WINDOW_MS = 3 * 60_000;
@@ -28,11 +36,16 @@ export class ServerConnection implements vscode.Disposable {
   async start(): Promise<LanguageClient> {
     const serverModule = this.context.asAbsolutePath(path.join('dist', 'server.js'));
     // A missing bundle is a broken install, not a crash: say so once instead of restarting in a loop.
-    if (!existsSync(serverModule)) throw new Error(`the server bundle ${serverModule} is missing (run \`npm run build\`)`);
+    if (!existsSync(serverModule))
+      throw new Error(`the server bundle ${serverModule} is missing (run \`npm run build\`)`);
     const nodeArgs = vscode.workspace.getConfiguration('iitStudio').get<string[]>('server.nodeArgs') ?? [];
     const serverOptions: ServerOptions = {
       run: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: nodeArgs } },
-      debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: [...nodeArgs, '--inspect=6019'] } },
+      debug: {
+        module: serverModule,
+        transport: TransportKind.stdio,
+        options: { execArgv: [...nodeArgs, '--inspect=6019'] },
+      },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'typescript' }],

@@ -10,7 +10,11 @@ import type { ExperimentInfo } from './api';
 export const EXPERIMENT_MARKER = /export\s+default\s+experiment\s*\(/;
 
 export async function findExperimentFiles(): Promise<vscode.Uri[]> {
-  const files = await vscode.workspace.findFiles('**/*.ts', '{**/node_modules/**,**/dist/**,**/.iit/**,**/*.d.ts}', 2000);
+  const files = await vscode.workspace.findFiles(
+    '**/*.ts',
+    '{**/node_modules/**,**/dist/**,**/.iit/**,**/*.d.ts}',
+    2000,
+  );
   const out: vscode.Uri[] = [];
   for (const f of files) {
     try {
@@ -44,7 +48,11 @@ export class ExperimentItem extends vscode.TreeItem {
     return this.node.kind === 'config' ? this.node.name : undefined;
   }
   get variableName(): string | undefined {
-    return this.node.kind === 'variable' ? this.node.name : this.node.kind === 'alignment' ? this.node.variable : undefined;
+    return this.node.kind === 'variable'
+      ? this.node.name
+      : this.node.kind === 'alignment'
+        ? this.node.variable
+        : undefined;
   }
 }
 
@@ -102,7 +110,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentItem> 
       case 'group':
         e.label = n.group === 'variables' ? 'Causal model' : n.group === 'alignments' ? 'Alignment' : 'Configurations';
         e.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
-        e.iconPath = new vscode.ThemeIcon(n.group === 'variables' ? 'type-hierarchy' : n.group === 'alignments' ? 'link' : 'settings');
+        e.iconPath = new vscode.ThemeIcon(
+          n.group === 'variables' ? 'type-hierarchy' : n.group === 'alignments' ? 'link' : 'settings',
+        );
         e.contextValue = n.group;
         e.id = `${n.group}:${n.uri.toString()}`;
         break;
@@ -110,8 +120,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentItem> 
         const v = n.info.variables.find((x) => x.name === n.name)!;
         e.label = v.name;
         e.description = `${v.role} · ${v.values}${v.parents.length ? ` ← ${v.parents.join(', ')}` : ''}`;
-        e.tooltip = new vscode.MarkdownString(`**${v.name}** (${v.role})\n\nvalues: \`${v.values}\` (${v.size})${v.parents.length ? `\n\nparents: ${v.parents.join(', ')}` : ''}${v.type && v.type !== v.name ? `\n\ntype: ${v.type}` : ''}`);
-        e.iconPath = new vscode.ThemeIcon(v.role === 'input' ? 'symbol-parameter' : v.role === 'output' ? 'symbol-event' : 'symbol-variable');
+        e.tooltip = new vscode.MarkdownString(
+          `**${v.name}** (${v.role})\n\nvalues: \`${v.values}\` (${v.size})${v.parents.length ? `\n\nparents: ${v.parents.join(', ')}` : ''}${v.type && v.type !== v.name ? `\n\ntype: ${v.type}` : ''}`,
+        );
+        e.iconPath = new vscode.ThemeIcon(
+          v.role === 'input' ? 'symbol-parameter' : v.role === 'output' ? 'symbol-event' : 'symbol-variable',
+        );
         e.contextValue = 'variable';
         e.id = `var:${n.uri.toString()}:${v.name}`;
         break;
@@ -121,7 +135,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentItem> 
         e.label = `${a.variable} ↔ ${a.site}${neuronsText(a.ranges)}`;
         e.description = `${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`;
         const site = n.info.sites.find((s) => s.name === a.site);
-        e.tooltip = new vscode.MarkdownString(`**${a.variable}** is aligned to site \`${a.site}\`${site ? ` (shape [${site.shape.join(', ')}])` : ''}, neurons ${neuronsText(a.ranges)}: ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`);
+        e.tooltip = new vscode.MarkdownString(
+          `**${a.variable}** is aligned to site \`${a.site}\`${site ? ` (shape [${site.shape.join(', ')}])` : ''}, neurons ${neuronsText(a.ranges)}: ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`,
+        );
         e.iconPath = new vscode.ThemeIcon('link');
         e.contextValue = 'alignment';
         e.id = `align:${n.uri.toString()}:${a.variable}`;
@@ -150,14 +166,22 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentItem> 
     if (n.kind === 'experiment') {
       try {
         const info = await this.getInfo(n.uri);
-        return (['variables', 'alignments', 'configs'] as const).map((group) => new ExperimentItem({ kind: 'group', uri: n.uri, group, info }));
+        return (['variables', 'alignments', 'configs'] as const).map(
+          (group) => new ExperimentItem({ kind: 'group', uri: n.uri, group, info }),
+        );
       } catch (err) {
         return [new ExperimentItem({ kind: 'error', uri: n.uri, message: (err as Error).message })];
       }
     }
     if (n.kind === 'group') {
-      if (n.group === 'variables') return n.info.variables.map((v) => new ExperimentItem({ kind: 'variable', uri: n.uri, info: n.info, name: v.name }));
-      if (n.group === 'alignments') return n.info.alignment.map((a) => new ExperimentItem({ kind: 'alignment', uri: n.uri, info: n.info, variable: a.variable }));
+      if (n.group === 'variables')
+        return n.info.variables.map(
+          (v) => new ExperimentItem({ kind: 'variable', uri: n.uri, info: n.info, name: v.name }),
+        );
+      if (n.group === 'alignments')
+        return n.info.alignment.map(
+          (a) => new ExperimentItem({ kind: 'alignment', uri: n.uri, info: n.info, variable: a.variable }),
+        );
       return n.info.configs.map((c) => new ExperimentItem({ kind: 'config', uri: n.uri, info: n.info, name: c }));
     }
     return [];

@@ -8,7 +8,15 @@ import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { PairRef, RunView } from '../server/protocol/webview';
-import { inspectWithCli, Methods, workspaceCwd, type ExperimentInfo, type TrainParams, type TrainProgress, type TrainResult } from './api';
+import {
+  inspectWithCli,
+  Methods,
+  workspaceCwd,
+  type ExperimentInfo,
+  type TrainParams,
+  type TrainProgress,
+  type TrainResult,
+} from './api';
 import { ServerConnection } from './client';
 import { ExperimentItem, ExperimentsTree, EXPERIMENT_MARKER } from './experiments';
 import { CausalGraphView } from './graph';
@@ -37,7 +45,9 @@ interface ActiveRun {
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('IIT Studio', { log: true });
   context.subscriptions.push(output);
-  output.appendLine(`IIT Studio ${context.extension.packageJSON.version as string} activating (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'})`);
+  output.appendLine(
+    `IIT Studio ${context.extension.packageJSON.version as string} activating (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'})`,
+  );
 
   const store = new RunStore();
   context.subscriptions.push(store);
@@ -46,23 +56,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   connection = new ServerConnection(context, output);
   const serverStarted = connection.start().catch((e: Error) => {
     output.appendLine(`the IIT server did not start: ${e.message}`);
-    void vscode.window.showErrorMessage(`IIT Studio: the server did not start (${e.message}). See the "IIT Studio" output.`);
+    void vscode.window.showErrorMessage(
+      `IIT Studio: the server did not start (${e.message}). See the "IIT Studio" output.`,
+    );
   });
   context.subscriptions.push({ dispose: () => void connection?.dispose() });
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void connection?.trustGranted()));
 
   const client = async () => {
     await serverStarted;
-    if (!connection?.client?.isRunning()) throw new Error('the IIT server is not running (see the "IIT Studio" output)');
+    if (!connection?.client?.isRunning())
+      throw new Error('the IIT server is not running (see the "IIT Studio" output)');
     return connection.client;
   };
 
   /** Untrusted folders: show, never run. */
   const requireTrust = (what: string): boolean => {
     if (vscode.workspace.isTrusted) return true;
-    void vscode.window.showWarningMessage(`IIT Studio: ${what} runs the experiment's code, which is disabled in untrusted folders. Trust this folder to ${what.toLowerCase()}.`, 'Manage Workspace Trust').then((a) => {
-      if (a) void vscode.commands.executeCommand('workbench.trust.manage');
-    });
+    void vscode.window
+      .showWarningMessage(
+        `IIT Studio: ${what} runs the experiment's code, which is disabled in untrusted folders. Trust this folder to ${what.toLowerCase()}.`,
+        'Manage Workspace Trust',
+      )
+      .then((a) => {
+        if (a) void vscode.commands.executeCommand('workbench.trust.manage');
+      });
     return false;
   };
 
@@ -80,7 +98,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const experiments = new ExperimentsTree(experimentInfo);
   const runsTree = new RunsTree(store);
   const graph = new CausalGraphView();
-  const expView = vscode.window.createTreeView('iit.experiments', { treeDataProvider: experiments, showCollapseAll: true });
+  const expView = vscode.window.createTreeView('iit.experiments', {
+    treeDataProvider: experiments,
+    showCollapseAll: true,
+  });
   const runsView = vscode.window.createTreeView('iit.runs', { treeDataProvider: runsTree, canSelectMany: true });
   context.subscriptions.push(expView, runsView, vscode.window.registerWebviewViewProvider(CausalGraphView.id, graph));
 
@@ -97,7 +118,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const updateStatus = () => {
     const running = [...active.values()][0]?.view;
     if (running) {
-      const iia = running.history.length ? Object.values(running.history[running.history.length - 1]!.metrics)[0]?.iia.overall : undefined;
+      const iia = running.history.length
+        ? Object.values(running.history[running.history.length - 1]!.metrics)[0]?.iia.overall
+        : undefined;
       status.text = `$(sync~spin) IIT ${running.backend} · step ${running.step ?? 0}/${running.totalSteps ?? '?'}${iia !== undefined ? ` · IIA ${(iia * 100).toFixed(1)}%` : ''}`;
       status.tooltip = `Training ${running.experiment} (${running.config}). Click to stop.`;
       status.command = 'iit.stop';
@@ -110,7 +133,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     void vscode.commands.executeCommand('setContext', 'iit.training', active.size > 0);
   };
   updateStatus();
-  context.subscriptions.push(status, vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('iitStudio.backend') && updateStatus()));
+  context.subscriptions.push(
+    status,
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('iitStudio.backend') && updateStatus()),
+  );
 
   // The graph follows the active experiment editor.
   const showGraphFor = async (doc: vscode.TextDocument | undefined) => {
@@ -138,7 +164,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (typeof arg === 'string') return { uri: arg.includes('://') ? vscode.Uri.parse(arg) : vscode.Uri.file(arg) };
     if (arg && typeof arg === 'object' && 'uri' in arg) {
       const a = arg as { uri: string | vscode.Uri; config?: string };
-      const uri = typeof a.uri === 'string' ? (a.uri.includes('://') ? vscode.Uri.parse(a.uri) : vscode.Uri.file(a.uri)) : a.uri;
+      const uri =
+        typeof a.uri === 'string' ? (a.uri.includes('://') ? vscode.Uri.parse(a.uri) : vscode.Uri.file(a.uri)) : a.uri;
       return { uri, ...(a.config ? { config: a.config } : {}) };
     }
     const doc = vscode.window.activeTextEditor?.document;
@@ -155,18 +182,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const pickRuns = (arg: unknown, all?: unknown): RunView[] => {
     const items = Array.isArray(all) && all.length ? all : arg ? [arg] : runsView.selection;
     return (items as unknown[])
-      .map((i) => (i instanceof RunItem ? store.get(i.run.id) : typeof i === 'string' ? store.get(i) : i && typeof i === 'object' && 'runDir' in i ? store.get(String((i as { runDir: string }).runDir)) : undefined))
+      .map((i) =>
+        i instanceof RunItem
+          ? store.get(i.run.id)
+          : typeof i === 'string'
+            ? store.get(i)
+            : i && typeof i === 'object' && 'runDir' in i
+              ? store.get(String((i as { runDir: string }).runDir))
+              : undefined,
+      )
       .filter((r): r is RunView => !!r);
   };
 
-  const quickPickRun = async (title: string, filter: (r: RunView) => boolean = () => true): Promise<RunView | undefined> => {
+  const quickPickRun = async (
+    title: string,
+    filter: (r: RunView) => boolean = () => true,
+  ): Promise<RunView | undefined> => {
     const runs = store.all().filter(filter);
     if (!runs.length) {
       void vscode.window.showInformationMessage('IIT Studio: no runs yet. Train an experiment first.');
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
-      runs.map((r) => ({ label: `${r.experiment} · ${r.config}`, description: `${r.status} · ${r.backend} · ${new Date(r.startedAt).toLocaleString()}`, run: r })),
+      runs.map((r) => ({
+        label: `${r.experiment} · ${r.config}`,
+        description: `${r.status} · ${r.backend} · ${new Date(r.startedAt).toLocaleString()}`,
+        run: r,
+      })),
       { title },
     );
     return pick?.run;
@@ -203,39 +245,61 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output.appendLine(`training ${vscode.workspace.asRelativePath(uri)} (config ${view.config}, backend ${backend})`);
     const token = randomUUID();
     let lastPct = 0;
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `IIT: training ${view.experiment} (${view.config})`, cancellable: true },
-      async (progress, notifToken) => {
-        notifToken.onCancellationRequested(() => cancel.cancel());
-        const sub = c.onProgress<TrainProgress>({ method: '$/progress' } as never, token, (p) => {
-          if (p.step !== undefined) view.step = p.step;
-          if (p.totalSteps !== undefined) view.totalSteps = p.totalSteps;
-          if (p.losses && p.step !== undefined) {
-            view.losses.push({ step: p.step, losses: p.losses });
-            panels.post(runId, { type: 'progress', runId, step: p.step, totalSteps: view.totalSteps ?? 0, losses: p.losses });
+    const result = await vscode.window
+      .withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `IIT: training ${view.experiment} (${view.config})`,
+          cancellable: true,
+        },
+        async (progress, notifToken) => {
+          notifToken.onCancellationRequested(() => cancel.cancel());
+          const sub = c.onProgress<TrainProgress>({ method: '$/progress' } as never, token, (p) => {
+            if (p.step !== undefined) view.step = p.step;
+            if (p.totalSteps !== undefined) view.totalSteps = p.totalSteps;
+            if (p.losses && p.step !== undefined) {
+              view.losses.push({ step: p.step, losses: p.losses });
+              panels.post(runId, {
+                type: 'progress',
+                runId,
+                step: p.step,
+                totalSteps: view.totalSteps ?? 0,
+                losses: p.losses,
+              });
+            }
+            if (p.metrics && p.step !== undefined) {
+              const point = { step: p.step, metrics: p.metrics };
+              view.history.push(point);
+              panels.post(runId, { type: 'eval', runId, point });
+            }
+            const pct = p.percentage ?? (view.totalSteps ? ((view.step ?? 0) / view.totalSteps) * 100 : undefined);
+            progress.report({
+              ...(p.message ? { message: p.message } : {}),
+              ...(pct !== undefined && pct > lastPct ? { increment: pct - lastPct } : {}),
+            });
+            if (pct !== undefined && pct > lastPct) lastPct = pct;
+            updateStatus();
+            store.setLive(view);
+          });
+          try {
+            const params: TrainParams & { workDoneToken: string } = {
+              uri: uri.toString(),
+              backend,
+              runId,
+              workDoneToken: token,
+              ...(config ? { config } : {}),
+              ...(resumeFrom?.runDir ? { resumeFrom: resumeFrom.runDir } : {}),
+            };
+            return await c.sendRequest<TrainResult>(Methods.train, params, cancel.token);
+          } finally {
+            sub.dispose();
           }
-          if (p.metrics && p.step !== undefined) {
-            const point = { step: p.step, metrics: p.metrics };
-            view.history.push(point);
-            panels.post(runId, { type: 'eval', runId, point });
-          }
-          const pct = p.percentage ?? (view.totalSteps ? ((view.step ?? 0) / view.totalSteps) * 100 : undefined);
-          progress.report({ ...(p.message ? { message: p.message } : {}), ...(pct !== undefined && pct > lastPct ? { increment: pct - lastPct } : {}) });
-          if (pct !== undefined && pct > lastPct) lastPct = pct;
-          updateStatus();
-          store.setLive(view);
-        });
-        try {
-          const params: TrainParams & { workDoneToken: string } = { uri: uri.toString(), backend, runId, workDoneToken: token, ...(config ? { config } : {}), ...(resumeFrom?.runDir ? { resumeFrom: resumeFrom.runDir } : {}) };
-          return await c.sendRequest<TrainResult>(Methods.train, params, cancel.token);
-        } finally {
-          sub.dispose();
-        }
-      },
-    ).then(
-      (r) => ({ ok: true as const, r }),
-      (e: Error) => ({ ok: false as const, e }),
-    );
+        },
+      )
+      .then(
+        (r) => ({ ok: true as const, r }),
+        (e: Error) => ({ ok: false as const, e }),
+      );
     active.delete(runId);
     cancel.dispose();
     store.endLive(runId);
@@ -247,14 +311,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       panels.post(runId, { type: 'finished', run: view });
       output.appendLine(`training ${cancelled ? 'cancelled' : `failed: ${result.e.message}`}`);
       if (cancelled) void vscode.window.showInformationMessage(`IIT: training of ${view.experiment} was stopped.`);
-      else void vscode.window.showErrorMessage(`IIT: training failed: ${result.e.message}`, 'Show Output').then((a) => a && output.show());
+      else
+        void vscode.window
+          .showErrorMessage(`IIT: training failed: ${result.e.message}`, 'Show Output')
+          .then((a) => a && output.show());
       return;
     }
     const { runDir, report } = result.r;
     // Keep what only the extension saw (per-step losses, input labels) beside the engine's files.
     try {
       writeFileSync(path.join(runDir, LOSSES_FILE), JSON.stringify(view.losses));
-      writeFileSync(path.join(runDir, 'ui.json'), JSON.stringify({ startedAt: view.startedAt, ...(view.inputLabels ? { inputLabels: view.inputLabels } : {}) }));
+      writeFileSync(
+        path.join(runDir, 'ui.json'),
+        JSON.stringify({ startedAt: view.startedAt, ...(view.inputLabels ? { inputLabels: view.inputLabels } : {}) }),
+      );
     } catch (e) {
       output.appendLine(`could not write UI files into ${runDir}: ${(e as Error).message}`);
     }
@@ -265,7 +335,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       .map(([s, m]) => `${s} ${(m.iia.overall * 100).toFixed(2)}%`)
       .join(', ');
     output.appendLine(`training finished: ${runDir} — IIA ${iia}`);
-    const action = await vscode.window.showInformationMessage(`IIT: training of ${report.experiment} finished — IIA ${iia}.`, 'Open Results');
+    const action = await vscode.window.showInformationMessage(
+      `IIT: training of ${report.experiment} finished — IIA ${iia}.`,
+      'Open Results',
+    );
     if (action === 'Open Results') panels.showRun(done);
   };
 
@@ -290,7 +363,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return p?.label;
   };
 
-  const reg = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg('iit.train', async (arg: unknown) => {
     if (!requireTrust('Training')) return;
@@ -317,7 +391,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void vscode.window.showInformationMessage('IIT: no training is running.');
       return;
     }
-    const target = runs.length === 1 ? runs[0] : (await vscode.window.showQuickPick(runs.map((r) => ({ label: `${r.view.experiment} · ${r.view.config}`, r })), { title: 'IIT: stop which run?' }))?.r;
+    const target =
+      runs.length === 1
+        ? runs[0]
+        : (
+            await vscode.window.showQuickPick(
+              runs.map((r) => ({ label: `${r.view.experiment} · ${r.view.config}`, r })),
+              { title: 'IIT: stop which run?' },
+            )
+          )?.r;
     if (!target) return;
     target.cancel.cancel();
     try {
@@ -335,18 +417,34 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const target = await pickExperiment(arg);
       if (!target) return;
       uri = target.uri;
-      const candidates = store.all().filter((r) => r.file && path.resolve(r.file) === path.resolve(target.uri.fsPath) && r.status === 'finished');
-      run = candidates.length === 1 ? candidates[0] : await quickPickRun('IIT: evaluate which run of this experiment?', (r) => candidates.includes(r));
+      const candidates = store
+        .all()
+        .filter((r) => r.file && path.resolve(r.file) === path.resolve(target.uri.fsPath) && r.status === 'finished');
+      run =
+        candidates.length === 1
+          ? candidates[0]
+          : await quickPickRun('IIT: evaluate which run of this experiment?', (r) => candidates.includes(r));
     }
     if (!run?.runDir || !uri) return;
     const c = await client();
-    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `IIT: evaluating ${run.experiment}`, cancellable: true }, (_p, token) =>
-      c.sendRequest<import('../server/engine/report').Report>(Methods.evaluate, { uri: uri!.toString(), runDir: run!.runDir!, backend: backendSetting() }, token),
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `IIT: evaluating ${run.experiment}`, cancellable: true },
+      (_p, token) =>
+        c.sendRequest<import('../server/engine/report').Report>(
+          Methods.evaluate,
+          { uri: uri!.toString(), runDir: run!.runDir!, backend: backendSetting() },
+          token,
+        ),
     );
     const view: RunView = { ...run, report, history: run.history };
-    const iia = Object.entries(report.metrics).map(([s, m]) => `${s} ${(m.iia.overall * 100).toFixed(2)}%`).join(', ');
+    const iia = Object.entries(report.metrics)
+      .map(([s, m]) => `${s} ${(m.iia.overall * 100).toFixed(2)}%`)
+      .join(', ');
     output.appendLine(`evaluated ${run.runDir}: IIA ${iia}`);
-    const a = await vscode.window.showInformationMessage(`IIT: interchange intervention accuracy of ${run.experiment} (${run.config}): ${iia}.`, 'Open Results');
+    const a = await vscode.window.showInformationMessage(
+      `IIT: interchange intervention accuracy of ${run.experiment} (${run.config}): ${iia}.`,
+      'Open Results',
+    );
     if (a) panels.showRun(view);
   });
 
@@ -359,7 +457,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     let runs = pickRuns(arg, all);
     if (runs.length < 2) {
       const picks = await vscode.window.showQuickPick(
-        store.all().filter((r) => r.status === 'finished').map((r) => ({ label: `${r.experiment} · ${r.config}`, description: `${r.backend} · ${new Date(r.startedAt).toLocaleString()}`, picked: runs.some((x) => x.id === r.id), run: r })),
+        store
+          .all()
+          .filter((r) => r.status === 'finished')
+          .map((r) => ({
+            label: `${r.experiment} · ${r.config}`,
+            description: `${r.backend} · ${new Date(r.startedAt).toLocaleString()}`,
+            picked: runs.some((x) => x.id === r.id),
+            run: r,
+          })),
         { title: 'IIT: compare which runs?', canPickMany: true },
       );
       if (!picks) return;
@@ -371,7 +477,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   reg('iit.deleteRun', async (arg: unknown, all: unknown) => {
     const runs = pickRuns(arg, all).filter((r) => r.runDir && !store.isLive(r.id));
     if (!runs.length) return;
-    const ok = await vscode.window.showWarningMessage(`Delete ${runs.length === 1 ? `the run ${path.basename(runs[0]!.runDir!)}` : `${runs.length} runs`}? Its weights and metrics are removed from disk.`, { modal: true }, 'Delete');
+    const ok = await vscode.window.showWarningMessage(
+      `Delete ${runs.length === 1 ? `the run ${path.basename(runs[0]!.runDir!)}` : `${runs.length} runs`}? Its weights and metrics are removed from disk.`,
+      { modal: true },
+      'Delete',
+    );
     if (ok !== 'Delete') return;
     for (const r of runs) store.delete(r.runDir!);
   });
@@ -379,7 +489,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   reg('iit.selectBackend', async () => {
     const b = await pickBackend('IIT: compute backend for training and evaluation');
     if (!b) return;
-    await vscode.workspace.getConfiguration('iitStudio').update('backend', b, vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('iitStudio')
+      .update(
+        'backend',
+        b,
+        vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global,
+      );
     updateStatus();
   });
 
@@ -396,10 +512,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   reg('iit.showOutput', () => output.show());
 
   reg('iit.exportResults', async (format?: unknown, target?: unknown) => {
-    const f = typeof format === 'string' && ['svg', 'png', 'csv'].includes(format) ? (format as 'svg' | 'png' | 'csv') : ((await vscode.window.showQuickPick(['svg', 'png', 'csv'], { title: 'IIT: export as' })) as 'svg' | 'png' | 'csv' | undefined);
+    const f =
+      typeof format === 'string' && ['svg', 'png', 'csv'].includes(format)
+        ? (format as 'svg' | 'png' | 'csv')
+        : ((await vscode.window.showQuickPick(['svg', 'png', 'csv'], { title: 'IIT: export as' })) as
+            'svg' | 'png' | 'csv' | undefined);
     if (!f) return;
     const m = await panels.requestExport(f);
-    return panels.save(m, typeof target === 'string' ? vscode.Uri.file(target) : target instanceof vscode.Uri ? target : undefined);
+    return panels.save(
+      m,
+      typeof target === 'string' ? vscode.Uri.file(target) : target instanceof vscode.Uri ? target : undefined,
+    );
   });
 
   reg('iit.newExperiment', async () => {
@@ -409,10 +532,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       return;
     }
     const samples = path.join(context.extensionPath, 'samples');
-    const dirs = existsSync(samples) ? (await vscode.workspace.fs.readDirectory(vscode.Uri.file(samples))).filter(([, t]) => t === vscode.FileType.Directory).map(([n]) => n) : [];
+    const dirs = existsSync(samples)
+      ? (await vscode.workspace.fs.readDirectory(vscode.Uri.file(samples)))
+          .filter(([, t]) => t === vscode.FileType.Directory)
+          .map(([n]) => n)
+      : [];
     const pick = await vscode.window.showQuickPick(dirs, { title: 'IIT: new experiment from which sample?' });
     if (!pick) return;
-    const name = await vscode.window.showInputBox({ title: 'IIT: folder for the new experiment', value: pick, validateInput: (v) => (/^[\w.-]+$/.test(v) ? undefined : 'letters, digits, . _ - only') });
+    const name = await vscode.window.showInputBox({
+      title: 'IIT: folder for the new experiment',
+      value: pick,
+      validateInput: (v) => (/^[\w.-]+$/.test(v) ? undefined : 'letters, digits, . _ - only'),
+    });
     if (!name) return;
     const dest = path.join(folder.uri.fsPath, name);
     if (existsSync(dest)) {
@@ -421,7 +552,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
     cpSync(path.join(samples, pick), dest, { recursive: true });
     experiments.refresh();
-    const files = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(dest))).map(([n]) => n).filter((n) => n.endsWith('.ts'));
+    const files = (await vscode.workspace.fs.readDirectory(vscode.Uri.file(dest)))
+      .map(([n]) => n)
+      .filter((n) => n.endsWith('.ts'));
     for (const f of files) {
       const doc = await vscode.workspace.openTextDocument(path.join(dest, f));
       if (EXPERIMENT_MARKER.test(doc.getText())) {
@@ -431,39 +564,47 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   });
 
-  reg('iit.debugIntervention', async (arg: unknown) => {
-    const a = arg as { run?: RunView; pair?: PairRef } | undefined;
-    let file = a?.run?.file;
-    let config = a?.run?.config;
-    if (!file) {
-      const t = await pickExperiment(arg);
-      if (!t) return;
-      file = t.uri.fsPath;
-      config = t.config;
-    }
-    if (!requireTrust('Debugging an intervention')) return;
-    let variable = a?.pair?.variable;
-    if (!variable) {
-      const info = await experiments.getInfo(vscode.Uri.file(file)).catch(() => undefined);
-      variable = info?.alignment.length === 1 ? info.alignment[0]!.variable : await vscode.window.showQuickPick(info?.alignment.map((x) => x.variable) ?? [], { title: 'IIT: intervene on which variable?' });
-      if (!variable) return;
-    }
-    const launch: vscode.DebugConfiguration = {
-      type: 'iit',
-      request: 'launch',
-      name: `IIT: ${variable} (base ${a?.pair?.base ?? 0}, source ${a?.pair?.source ?? 1})`,
-      experiment: file,
-      config: config ?? 'default',
-      variable,
-      base: a?.pair?.base ?? 0,
-      source: a?.pair?.source ?? 1,
-      split: a?.pair?.split ?? 'train',
-      ...(a?.run?.runDir ? { runDir: a.run.runDir } : {}),
-    };
-    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
-    const ok = await vscode.debug.startDebugging(folder, launch);
-    if (!ok) output.appendLine(`debug session did not start: ${JSON.stringify(launch)}`);
-  });
+  // extension/debug.ts (activateDebug) may register this command itself; ours is the fallback.
+  const registered = new Set(await vscode.commands.getCommands(true));
+  if (!registered.has('iit.debugIntervention'))
+    reg('iit.debugIntervention', async (arg: unknown) => {
+      const a = arg as { run?: RunView; pair?: PairRef } | undefined;
+      let file = a?.run?.file;
+      let config = a?.run?.config;
+      if (!file) {
+        const t = await pickExperiment(arg);
+        if (!t) return;
+        file = t.uri.fsPath;
+        config = t.config;
+      }
+      if (!requireTrust('Debugging an intervention')) return;
+      let variable = a?.pair?.variable;
+      if (!variable) {
+        const info = await experiments.getInfo(vscode.Uri.file(file)).catch(() => undefined);
+        variable =
+          info?.alignment.length === 1
+            ? info.alignment[0]!.variable
+            : await vscode.window.showQuickPick(info?.alignment.map((x) => x.variable) ?? [], {
+                title: 'IIT: intervene on which variable?',
+              });
+        if (!variable) return;
+      }
+      const launch: vscode.DebugConfiguration = {
+        type: 'iit',
+        request: 'launch',
+        name: `IIT: ${variable} (base ${a?.pair?.base ?? 0}, source ${a?.pair?.source ?? 1})`,
+        experiment: file,
+        config: config ?? 'default',
+        variable,
+        base: a?.pair?.base ?? 0,
+        source: a?.pair?.source ?? 1,
+        split: a?.pair?.split ?? 'train',
+        ...(a?.run?.runDir ? { runDir: a.run.runDir } : {}),
+      };
+      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
+      const ok = await vscode.debug.startDebugging(folder, launch);
+      if (!ok) output.appendLine(`debug session did not start: ${JSON.stringify(launch)}`);
+    });
 
   // ----- source edits: the experiment file is the single source of truth -----
   const applyTextEdit = async (file: string, e: TextEdit, what: string) => {
@@ -480,13 +621,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output.appendLine(`${what} in ${vscode.workspace.asRelativePath(file)}`);
   };
 
-  const withEditErrors = (fn: (...args: unknown[]) => Promise<void>) => async (...args: unknown[]) => {
-    try {
-      await fn(...args);
-    } catch (e) {
-      void vscode.window.showErrorMessage(`IIT: ${(e as Error).message}`);
-    }
-  };
+  const withEditErrors =
+    (fn: (...args: unknown[]) => Promise<void>) =>
+    async (...args: unknown[]) => {
+      try {
+        await fn(...args);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`IIT: ${(e as Error).message}`);
+      }
+    };
 
   reg(
     'iit.addVariable',
@@ -500,16 +643,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const existing = (await experiments.getInfo(t.uri).catch(() => undefined))?.variables.map((v) => v.name) ?? [];
       const name = await vscode.window.showInputBox({
         title: 'IIT: Add Variable — name',
-        validateInput: (v) => (!/^[A-Za-z_$][\w$]*$/.test(v) ? 'an identifier' : existing.includes(v) ? `${v} exists` : undefined),
+        validateInput: (v) =>
+          !/^[A-Za-z_$][\w$]*$/.test(v) ? 'an identifier' : existing.includes(v) ? `${v} exists` : undefined,
       });
       if (!name) return;
-      const values = await vscode.window.showQuickPick(['bool', 'range(2)', 'range(10)', "oneOf('a', 'b')"], { title: `IIT: values of ${name} (edit the file for other value sets)` });
+      const values = await vscode.window.showQuickPick(['bool', 'range(2)', 'range(10)', "oneOf('a', 'b')"], {
+        title: `IIT: values of ${name} (edit the file for other value sets)`,
+      });
       if (!values) return;
-      const parents = existing.length ? ((await vscode.window.showQuickPick(existing, { title: `IIT: parents of ${name} (none: an input)`, canPickMany: true })) ?? undefined) : [];
+      const parents = existing.length
+        ? ((await vscode.window.showQuickPick(existing, {
+            title: `IIT: parents of ${name} (none: an input)`,
+            canPickMany: true,
+          })) ?? undefined)
+        : [];
       if (!parents) return;
-      const body = parents.length ? await vscode.window.showInputBox({ title: `IIT: ${name} = f(${parents.join(', ')})`, value: parents.length === 1 ? parents[0] : parents.join(' && ') }) : '';
+      const body = parents.length
+        ? await vscode.window.showInputBox({
+            title: `IIT: ${name} = f(${parents.join(', ')})`,
+            value: parents.length === 1 ? parents[0] : parents.join(' && '),
+          })
+        : '';
       if (body === undefined) return;
-      await applyTextEdit(where.file, addVariableEdit(where.file, modelText, { name, values, parents, body }), `added variable ${name}`);
+      await applyTextEdit(
+        where.file,
+        addVariableEdit(where.file, modelText, { name, values, parents, body }),
+        `added variable ${name}`,
+      );
     }),
   );
 
@@ -522,12 +682,36 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const info = await experiments.getInfo(t.uri);
       const pre = arg instanceof ExperimentItem ? arg.variableName : undefined;
       const candidates = info.variables.filter((v) => v.role === 'intermediate');
-      const variable = pre ?? (await vscode.window.showQuickPick(candidates.map((v) => ({ label: v.name, description: info.alignment.find((a) => a.variable === v.name) ? `aligned to ${info.alignment.find((a) => a.variable === v.name)!.site}` : 'not aligned' })), { title: 'IIT: Align which variable?' }))?.label;
+      const variable =
+        pre ??
+        (
+          await vscode.window.showQuickPick(
+            candidates.map((v) => ({
+              label: v.name,
+              description: info.alignment.find((a) => a.variable === v.name)
+                ? `aligned to ${info.alignment.find((a) => a.variable === v.name)!.site}`
+                : 'not aligned',
+            })),
+            { title: 'IIT: Align which variable?' },
+          )
+        )?.label;
       if (!variable) return;
       const site = await vscode.window.showQuickPick(
         info.sites.map((s) => {
           const used = info.alignment.filter((a) => a.site === s.name && a.variable !== variable).map((a) => a.ranges);
-          return { label: s.name, description: `shape [${s.shape.join(', ')}]`, detail: `${freeNeurons(s.shape, used)} free neuron(s)${used.length ? `; used by ${info.alignment.filter((a) => a.site === s.name && a.variable !== variable).map((a) => `${a.variable} ${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}`).join(', ')}` : ''}`, shape: s.shape };
+          return {
+            label: s.name,
+            description: `shape [${s.shape.join(', ')}]`,
+            detail: `${freeNeurons(s.shape, used)} free neuron(s)${
+              used.length
+                ? `; used by ${info.alignment
+                    .filter((a) => a.site === s.name && a.variable !== variable)
+                    .map((a) => `${a.variable} ${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}`)
+                    .join(', ')}`
+                : ''
+            }`,
+            shape: s.shape,
+          };
         }),
         { title: `IIT: align ${variable} to which site?` },
       );
@@ -548,7 +732,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (range === undefined) return;
       const slice = parseSlice(range, site.shape);
       const text = (await vscode.workspace.openTextDocument(t.uri)).getText();
-      await applyTextEdit(t.uri.fsPath, alignVariableEdit(t.uri.fsPath, text, variable, site.label, slice), `aligned ${variable} to ${site.label}`);
+      await applyTextEdit(
+        t.uri.fsPath,
+        alignVariableEdit(t.uri.fsPath, text, variable, site.label, slice),
+        `aligned ${variable} to ${site.label}`,
+      );
     }),
   );
 
@@ -558,17 +746,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const t = await pickExperiment(arg);
       if (!t) return;
       const { addConfigurationEdit } = await edits();
-      const name = await vscode.window.showInputBox({ title: 'IIT: Add Configuration — name', validateInput: (v) => (/^[\w-]+$/.test(v) ? undefined : 'letters, digits, _ and - only') });
+      const name = await vscode.window.showInputBox({
+        title: 'IIT: Add Configuration — name',
+        validateInput: (v) => (/^[\w-]+$/.test(v) ? undefined : 'letters, digits, _ and - only'),
+      });
       if (!name) return;
       const presets: { label: string; detail: string; objectives: Record<string, number> }[] = [
         { label: 'IIT', detail: 'task + interchange intervention loss', objectives: { task: 1, iit: 1 } },
         { label: 'STANDARD', detail: 'task loss only (the paper baseline)', objectives: { task: 1 } },
-        { label: 'IIT + typed', detail: 'task + IIT + typed swaps between variables of one type', objectives: { task: 1, iit: 1, typedIit: 1 } },
+        {
+          label: 'IIT + typed',
+          detail: 'task + IIT + typed swaps between variables of one type',
+          objectives: { task: 1, iit: 1, typedIit: 1 },
+        },
       ];
       const p = await vscode.window.showQuickPick(presets, { title: `IIT: objectives of ${name}` });
       if (!p) return;
       const text = (await vscode.workspace.openTextDocument(t.uri)).getText();
-      await applyTextEdit(t.uri.fsPath, addConfigurationEdit(t.uri.fsPath, text, { name, objectives: p.objectives }), `added configuration ${name}`);
+      await applyTextEdit(
+        t.uri.fsPath,
+        addConfigurationEdit(t.uri.fsPath, text, { name, objectives: p.objectives }),
+        `added configuration ${name}`,
+      );
     }),
   );
 

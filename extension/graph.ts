@@ -51,8 +51,18 @@ export class CausalGraphView implements vscode.WebviewViewProvider {
     else if ('error' in this.last) body = `<p class="caption">${escapeHtml(this.last.error)}</p>`;
     else {
       const { info, file } = this.last;
-      const align = new Map(info.alignment.map((a) => [a.variable, `${a.site}${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}`]));
-      const svg = graphSvg(info.variables.map((v) => ({ name: v.name, role: v.role, parents: v.parents, values: v.values, ...(align.has(v.name) ? { site: align.get(v.name)! } : {}) })));
+      const align = new Map(
+        info.alignment.map((a) => [a.variable, `${a.site}${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}`]),
+      );
+      const svg = graphSvg(
+        info.variables.map((v) => ({
+          name: v.name,
+          role: v.role,
+          parents: v.parents,
+          values: v.values,
+          ...(align.has(v.name) ? { site: align.get(v.name)! } : {}),
+        })),
+      );
       body = `<p class="caption">${escapeHtml(info.experiment)} — ${escapeHtml(vscode.workspace.asRelativePath(file))}</p>${svg}`;
     }
     this.view.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}"><style nonce="${nonce}">${STYLE}</style></head><body>${body}</body></html>`;

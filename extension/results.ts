@@ -8,7 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { isFromWebview, type ExportFormat, type FromWebview, type PairRef, type RunView, type ToWebview, type WebviewState } from '../server/protocol/webview';
+import {
+  isFromWebview,
+  type ExportFormat,
+  type FromWebview,
+  type PairRef,
+  type RunView,
+  type ToWebview,
+  type WebviewState,
+} from '../server/protocol/webview';
 import type { RunStore } from './runs';
 
 export const RESULTS_VIEW = 'iit.results';
@@ -18,7 +26,13 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
   const js = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
   const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css'));
   // data: images are the SVG→PNG export drawn on a canvas; nothing remote is allowed.
-  const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+  const csp = [
+    `default-src 'none'`,
+    `img-src ${webview.cspSource} data:`,
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -133,9 +147,18 @@ export class ResultsPanels implements vscode.Disposable {
   }
 
   private attach(panel: vscode.WebviewPanel, mode: WebviewState['mode'], runs: RunView[]): void {
-    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist')] };
+    panel.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist')],
+    };
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'extension', 'media', 'iit.svg');
-    const entry: PanelEntry = { panel, state: { mode, runDirs: runs.map((r) => r.runDir ?? r.id) }, ids: runs.map((r) => r.id), ready: false, queue: [] };
+    const entry: PanelEntry = {
+      panel,
+      state: { mode, runDirs: runs.map((r) => r.runDir ?? r.id) },
+      ids: runs.map((r) => r.id),
+      ready: false,
+      queue: [],
+    };
     entry.queue.push(mode === 'results' ? { type: 'results', run: runs[0]! } : { type: 'compare', runs });
     this.panels.add(entry);
     panel.webview.html = webviewHtml(panel.webview, this.context.extensionUri, panel.title);
@@ -161,7 +184,10 @@ export class ResultsPanels implements vscode.Disposable {
         p.ready = true;
         // A reload re-sends the current state, not the stale queue.
         const fresh = p.ids.map((id) => this.store.get(id)).filter((r): r is RunView => !!r);
-        const initial: ToWebview[] = fresh.length === p.ids.length ? [p.state.mode === 'results' ? { type: 'results', run: fresh[0]! } : { type: 'compare', runs: fresh }] : p.queue;
+        const initial: ToWebview[] =
+          fresh.length === p.ids.length
+            ? [p.state.mode === 'results' ? { type: 'results', run: fresh[0]! } : { type: 'compare', runs: fresh }]
+            : p.queue;
         p.queue = [];
         for (const q of initial) void p.panel.webview.postMessage(q);
         return;

@@ -27,7 +27,14 @@ function readJson<T>(file: string): T | undefined {
 
 /** Reads one run directory into the view model; undefined if it is not a run. */
 export function readRunDir(dir: string): RunView | undefined {
-  const cfg = readJson<{ experiment: string; file?: string; config: string; seed: number; backend: string; resolved?: { alignment?: Record<string, { site: string }> } }>(path.join(dir, 'config.json'));
+  const cfg = readJson<{
+    experiment: string;
+    file?: string;
+    config: string;
+    seed: number;
+    backend: string;
+    resolved?: { alignment?: Record<string, { site: string }> };
+  }>(path.join(dir, 'config.json'));
   if (!cfg) return undefined;
   const report = readJson<Report>(path.join(dir, 'report.json'));
   let history: EvalPoint[] = [];
@@ -40,8 +47,11 @@ export function readRunDir(dir: string): RunView | undefined {
     // A run that never evaluated has no metrics.jsonl.
   }
   const losses = readJson<LossPoint[]>(path.join(dir, LOSSES_FILE)) ?? [];
-  const extra = readJson<{ inputLabels?: Record<string, string[]>; startedAt?: string }>(path.join(dir, 'ui.json')) ?? {};
-  const sites = cfg.resolved?.alignment ? Object.fromEntries(Object.entries(cfg.resolved.alignment).map(([k, v]) => [k, v.site])) : undefined;
+  const extra =
+    readJson<{ inputLabels?: Record<string, string[]>; startedAt?: string }>(path.join(dir, 'ui.json')) ?? {};
+  const sites = cfg.resolved?.alignment
+    ? Object.fromEntries(Object.entries(cfg.resolved.alignment).map(([k, v]) => [k, v.site]))
+    : undefined;
   return {
     id: dir,
     runDir: dir,
@@ -62,7 +72,11 @@ export function readRunDir(dir: string): RunView | undefined {
 
 export function bestIia(r: RunView): number | undefined {
   const all = [...r.history.map((h) => h.metrics), ...(r.report ? [r.report.metrics] : [])];
-  const vals = all.flatMap((m) => Object.entries(m).filter(([s]) => s !== 'train' || Object.keys(m).length === 1).map(([, s]) => s.iia.overall));
+  const vals = all.flatMap((m) =>
+    Object.entries(m)
+      .filter(([s]) => s !== 'train' || Object.keys(m).length === 1)
+      .map(([, s]) => s.iia.overall),
+  );
   return vals.length ? Math.max(...vals) : undefined;
 }
 
@@ -74,7 +88,9 @@ export class RunStore implements vscode.Disposable {
 
   constructor() {
     for (const f of vscode.workspace.workspaceFolders ?? []) {
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(runsRoot(f)), '*/report.json'));
+      const w = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(runsRoot(f)), '*/report.json'),
+      );
       w.onDidCreate(() => this.changed.fire(undefined));
       w.onDidDelete(() => this.changed.fire(undefined));
       this.watchers.push(w);
@@ -94,7 +110,10 @@ export class RunStore implements vscode.Disposable {
       }
     }
     const liveDirs = new Set([...this.live.values()].map((r) => r.runDir));
-    return [...this.live.values(), ...disk.filter((r) => !liveDirs.has(r.runDir)).sort((a, b) => b.startedAt.localeCompare(a.startedAt))];
+    return [
+      ...this.live.values(),
+      ...disk.filter((r) => !liveDirs.has(r.runDir)).sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+    ];
   }
 
   get(id: string): RunView | undefined {
@@ -137,14 +156,27 @@ export class RunItem extends vscode.TreeItem {
     const step = run.status === 'running' && run.totalSteps ? ` step ${run.step ?? 0}/${run.totalSteps}` : '';
     this.description = `${run.status}${step} · ${run.backend}${best !== undefined ? ` · IIA ${(best * 100).toFixed(1)}%` : ''} · ${new Date(run.startedAt).toLocaleString()}`;
     this.tooltip = new vscode.MarkdownString(
-      [`**${run.experiment}** — ${run.config} (seed ${run.seed})`, `status: ${run.status}`, `backend: ${run.backend}`, best !== undefined ? `best IIA: ${(best * 100).toFixed(2)}%` : '', `started: ${run.startedAt}`, run.runDir ? `\`${run.runDir}\`` : '']
+      [
+        `**${run.experiment}** — ${run.config} (seed ${run.seed})`,
+        `status: ${run.status}`,
+        `backend: ${run.backend}`,
+        best !== undefined ? `best IIA: ${(best * 100).toFixed(2)}%` : '',
+        `started: ${run.startedAt}`,
+        run.runDir ? `\`${run.runDir}\`` : '',
+      ]
         .filter(Boolean)
         .join('\n\n'),
     );
     this.contextValue = `run.${run.status}`;
     this.id = run.id;
     this.iconPath = new vscode.ThemeIcon(
-      run.status === 'running' ? 'sync~spin' : run.status === 'finished' ? 'pass' : run.status === 'cancelled' ? 'circle-slash' : 'error',
+      run.status === 'running'
+        ? 'sync~spin'
+        : run.status === 'finished'
+          ? 'pass'
+          : run.status === 'cancelled'
+            ? 'circle-slash'
+            : 'error',
       run.status === 'failed' ? new vscode.ThemeColor('errorForeground') : undefined,
     );
     this.command = { command: 'iit.openResults', title: 'Open Results', arguments: [this] };

@@ -22,7 +22,13 @@ function callArgObject(sf: ts.SourceFile, callee: string): ts.ObjectLiteralExpre
   let found: ts.ObjectLiteralExpression | undefined;
   const visit = (n: ts.Node) => {
     if (found) return;
-    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === callee && n.arguments[0] && ts.isObjectLiteralExpression(n.arguments[0])) {
+    if (
+      ts.isCallExpression(n) &&
+      ts.isIdentifier(n.expression) &&
+      n.expression.text === callee &&
+      n.arguments[0] &&
+      ts.isObjectLiteralExpression(n.arguments[0])
+    ) {
       found = n.arguments[0];
       return;
     }
@@ -35,7 +41,12 @@ function callArgObject(sf: ts.SourceFile, callee: string): ts.ObjectLiteralExpre
 /** The object passed to `experiment(...)` (the default export). */
 export function experimentObject(sf: ts.SourceFile): ts.ObjectLiteralExpression | undefined {
   for (const st of sf.statements) {
-    if (ts.isExportAssignment(st) && ts.isCallExpression(st.expression) && st.expression.arguments[0] && ts.isObjectLiteralExpression(st.expression.arguments[0])) {
+    if (
+      ts.isExportAssignment(st) &&
+      ts.isCallExpression(st.expression) &&
+      st.expression.arguments[0] &&
+      ts.isObjectLiteralExpression(st.expression.arguments[0])
+    ) {
       return st.expression.arguments[0];
     }
   }
@@ -72,7 +83,13 @@ export function keyText(name: string): string {
  * or at the end, indented like the other properties (or one step deeper than
  * the object when it is empty or on one line).
  */
-export function addProperty(text: string, obj: ts.ObjectLiteralExpression, key: string, value: string, opts: { before?: string } = {}): TextEdit {
+export function addProperty(
+  text: string,
+  obj: ts.ObjectLiteralExpression,
+  key: string,
+  value: string,
+  opts: { before?: string } = {},
+): TextEdit {
   const props = obj.properties;
   const sf = obj.getSourceFile();
   const objIndent = lineIndent(text, obj.getStart(sf));
@@ -82,7 +99,11 @@ export function addProperty(text: string, obj: ts.ObjectLiteralExpression, key: 
     // Rewrite the literal as a multi-line block with the existing properties kept as written.
     const inner = objIndent + '  ';
     const items = [...props.map((p) => p.getText(sf)), entry];
-    return { start: obj.getStart(sf), end: obj.getEnd(), text: `{\n${items.map((i) => `${inner}${i},`).join('\n')}\n${objIndent}}` };
+    return {
+      start: obj.getStart(sf),
+      end: obj.getEnd(),
+      text: `{\n${items.map((i) => `${inner}${i},`).join('\n')}\n${objIndent}}`,
+    };
   }
   const indent = lineIndent(text, props[0]!.getStart(sf));
   const beforeIdx = opts.before !== undefined ? props.findIndex((p) => propName(p) === opts.before) : -1;
@@ -119,12 +140,21 @@ export function locateModel(file: string, text: string): { file: string; local: 
   if (causalModelObject(sf)) return { file, local: true };
   const exp = experimentObject(sf);
   const m = exp && property(exp, 'model');
-  const id = m && ts.isIdentifier(m.initializer) ? m.initializer.text : m && ts.isPropertyAccessExpression(m.initializer) && ts.isIdentifier(m.initializer.expression) ? m.initializer.expression.text : undefined;
-  if (!id) throw new EditError('cannot find the causal model: give experiment() a `model:` declared with causalModel({...})');
+  const id =
+    m && ts.isIdentifier(m.initializer)
+      ? m.initializer.text
+      : m && ts.isPropertyAccessExpression(m.initializer) && ts.isIdentifier(m.initializer.expression)
+        ? m.initializer.expression.text
+        : undefined;
+  if (!id)
+    throw new EditError('cannot find the causal model: give experiment() a `model:` declared with causalModel({...})');
   for (const st of sf.statements) {
     if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier)) continue;
     const names = st.importClause?.namedBindings;
-    const has = (names && ts.isNamedImports(names) && names.elements.some((e) => e.name.text === id)) || st.importClause?.name?.text === id || (names && ts.isNamespaceImport(names) && names.name.text === id);
+    const has =
+      (names && ts.isNamedImports(names) && names.elements.some((e) => e.name.text === id)) ||
+      st.importClause?.name?.text === id ||
+      (names && ts.isNamespaceImport(names) && names.name.text === id);
     if (!has) continue;
     const spec = st.moduleSpecifier.text;
     if (!spec.startsWith('.')) throw new EditError(`the causal model comes from the package '${spec}'; edit it there`);
@@ -155,19 +185,30 @@ export function addVariableEdit(file: string, text: string, v: NewVariable): Tex
   // Variables are declared in causal order: insert before the last one (the output) when it depends on others.
   const props = obj.properties;
   const last = props[props.length - 1];
-  const lastIsSink = last && ts.isPropertyAssignment(last) && ts.isObjectLiteralExpression(last.initializer) && !!property(last.initializer, 'parents');
+  const lastIsSink =
+    last &&
+    ts.isPropertyAssignment(last) &&
+    ts.isObjectLiteralExpression(last.initializer) &&
+    !!property(last.initializer, 'parents');
   const lastName = last ? propName(last) : undefined;
   const before = lastIsSink && lastName && !v.parents.includes(lastName) ? lastName : undefined;
   return addProperty(text, obj, v.name, `{ ${parts.join(', ')} }`, before ? { before } : {});
 }
 
-export function alignVariableEdit(file: string, text: string, variable: string, site: string, slice?: [number, number][]): TextEdit {
+export function alignVariableEdit(
+  file: string,
+  text: string,
+  variable: string,
+  site: string,
+  slice?: [number, number][],
+): TextEdit {
   const exp = experimentObject(parse(file, text));
   if (!exp) throw new EditError(`${path.basename(file)} has no \`export default experiment({...})\``);
   const entry = `{ site: '${site}'${slice?.length ? `, slice: [${slice.map(([a, b]) => `[${a}, ${b}]`).join(', ')}]` : ''} }`;
   const align = property(exp, 'alignment');
   if (!align) return addProperty(text, exp, 'alignment', `{ ${keyText(variable)}: ${entry} }`);
-  if (!ts.isObjectLiteralExpression(align.initializer)) throw new EditError('the alignment is not an object literal; edit it by hand');
+  if (!ts.isObjectLiteralExpression(align.initializer))
+    throw new EditError('the alignment is not an object literal; edit it by hand');
   return setProperty(text, align.initializer, variable, entry);
 }
 
@@ -182,11 +223,17 @@ export function addConfigurationEdit(file: string, text: string, c: NewConfig): 
   if (!exp) throw new EditError(`${path.basename(file)} has no \`export default experiment({...})\``);
   const parts: string[] = [];
   if (c.description) parts.push(`description: '${c.description.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
-  if (c.objectives) parts.push(`objectives: { ${Object.entries(c.objectives).map(([k, v]) => `${k}: ${v}`).join(', ')} }`);
+  if (c.objectives)
+    parts.push(
+      `objectives: { ${Object.entries(c.objectives)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')} }`,
+    );
   const value = parts.length ? `{ ${parts.join(', ')} }` : '{}';
   const configs = property(exp, 'configs');
   if (!configs) return addProperty(text, exp, 'configs', `{ ${keyText(c.name)}: ${value} }`);
-  if (!ts.isObjectLiteralExpression(configs.initializer)) throw new EditError('configs is not an object literal; edit it by hand');
+  if (!ts.isObjectLiteralExpression(configs.initializer))
+    throw new EditError('configs is not an object literal; edit it by hand');
   if (property(configs.initializer, c.name)) throw new EditError(`a configuration '${c.name}' already exists`);
   return addProperty(text, configs.initializer, c.name, value);
 }
@@ -200,15 +247,22 @@ export function freeNeurons(shape: number[], used: [number, number][][]): number
 
 /** Parses "0:4" or "0:4, 2:3" (one range per axis) against a site's shape. */
 export function parseSlice(input: string, shape: number[]): [number, number][] {
-  const parts = input.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = input
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!parts.length) return [];
-  if (parts.length > shape.length) throw new EditError(`the site has ${shape.length} ax${shape.length === 1 ? 'is' : 'es'}; give at most that many ranges`);
+  if (parts.length > shape.length)
+    throw new EditError(
+      `the site has ${shape.length} ax${shape.length === 1 ? 'is' : 'es'}; give at most that many ranges`,
+    );
   return parts.map((p, i) => {
     const m = /^(\d+)\s*:\s*(\d+)$/.exec(p);
     if (!m) throw new EditError(`'${p}' is not a range start:end`);
     const a = Number(m[1]);
     const b = Number(m[2]);
-    if (!(a < b && b <= shape[i]!)) throw new EditError(`range ${a}:${b} must satisfy start < end ≤ ${shape[i]} on axis ${i}`);
+    if (!(a < b && b <= shape[i]!))
+      throw new EditError(`range ${a}:${b} must satisfy start < end ≤ ${shape[i]} on axis ${i}`);
     return [a, b];
   });
 }

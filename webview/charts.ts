@@ -62,18 +62,27 @@ export function heatmapSvg(spec: HeatmapSpec, theme: Theme): string {
   out.push(`<title>${escapeXml(spec.title)}</title>`);
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="${theme.background}"/>`);
   out.push(`<text x="8" y="${fs + 6}" fill="${theme.foreground}" font-weight="bold">${escapeXml(spec.title)}</text>`);
-  out.push(`<text x="${left + (cell * spec.cols.length) / 2}" y="${fs * 2 + 12}" fill="${theme.muted}" text-anchor="middle">${escapeXml(spec.colTitle)}</text>`);
+  out.push(
+    `<text x="${left + (cell * spec.cols.length) / 2}" y="${fs * 2 + 12}" fill="${theme.muted}" text-anchor="middle">${escapeXml(spec.colTitle)}</text>`,
+  );
   out.push(`<text x="8" y="${top - 6}" fill="${theme.muted}">${escapeXml(spec.rowTitle)}</text>`);
   spec.cols.forEach((c, j) => {
     const x = left + cell * j + cell / 2;
     if (rotate) {
       const y = top - fs - 8;
-      out.push(`<text x="${x}" y="${y}" fill="${theme.foreground}" transform="rotate(-45 ${x} ${y})">${escapeXml(c)}</text>`);
-    } else out.push(`<text x="${x}" y="${top - fs - 8}" fill="${theme.foreground}" text-anchor="middle">${escapeXml(c)}</text>`);
+      out.push(
+        `<text x="${x}" y="${y}" fill="${theme.foreground}" transform="rotate(-45 ${x} ${y})">${escapeXml(c)}</text>`,
+      );
+    } else
+      out.push(
+        `<text x="${x}" y="${top - fs - 8}" fill="${theme.foreground}" text-anchor="middle">${escapeXml(c)}</text>`,
+      );
   });
   spec.rows.forEach((r, i) => {
     const y = top + cellH * i;
-    out.push(`<text x="${left - 8}" y="${y + cellH / 2 + fs / 3}" fill="${theme.foreground}" text-anchor="end">${escapeXml(r)}</text>`);
+    out.push(
+      `<text x="${left - 8}" y="${y + cellH / 2 + fs / 3}" fill="${theme.foreground}" text-anchor="end">${escapeXml(r)}</text>`,
+    );
     spec.cols.forEach((_, j) => {
       const v = spec.values[i]?.[j] ?? null;
       const x = left + cell * j;
@@ -83,13 +92,17 @@ export function heatmapSvg(spec: HeatmapSpec, theme: Theme): string {
       const attrs = Object.entries({ row: r, col: spec.cols[j]!, value: v === null ? '' : v, ...data })
         .map(([k, val]) => ` data-${k}="${escapeXml(String(val))}"`)
         .join('');
-      const stroke = mark ? theme.error : theme.border ?? theme.background;
+      const stroke = mark ? theme.error : (theme.border ?? theme.background);
       const label = `${spec.rowTitle} ${r}, ${spec.colTitle} ${spec.cols[j]}: ${cellText(v, spec.format)}${mark ? ' (mismatch)' : ''}`;
       out.push(`<g class="cell${mark ? ' mismatch' : ''}"${attrs}>`);
       out.push(`<title>${escapeXml(label)}</title>`);
-      out.push(`<rect x="${x + 1}" y="${y + 1}" width="${cell - 2}" height="${cellH - 2}" fill="${fill}" stroke="${stroke}" stroke-width="${mark ? 3 : 1}"/>`);
+      out.push(
+        `<rect x="${x + 1}" y="${y + 1}" width="${cell - 2}" height="${cellH - 2}" fill="${fill}" stroke="${stroke}" stroke-width="${mark ? 3 : 1}"/>`,
+      );
       const tc = textOn(fill, theme.background, theme.foreground);
-      out.push(`<text x="${x + cell / 2}" y="${y + cellH / 2 + fs / 3}" fill="${mark ? theme.error : tc}" text-anchor="middle" font-weight="${mark ? 'bold' : 'normal'}">${escapeXml(cellText(v, spec.format))}</text>`);
+      out.push(
+        `<text x="${x + cell / 2}" y="${y + cellH / 2 + fs / 3}" fill="${mark ? theme.error : tc}" text-anchor="middle" font-weight="${mark ? 'bold' : 'normal'}">${escapeXml(cellText(v, spec.format))}</text>`,
+      );
       out.push('</g>');
     });
   });
@@ -133,7 +146,12 @@ export function lineChartSvg(spec: LineChartSpec, theme: Theme): string {
   const fs = theme.fontSize;
   const width = 480;
   const height = 260;
-  const m = { left: 56, right: 16, top: fs * 2 + 12, bottom: fs * 2 + 16 + Math.ceil(spec.series.length / 3) * (fs + 6) };
+  const m = {
+    left: 56,
+    right: 16,
+    top: fs * 2 + 12,
+    bottom: fs * 2 + 16 + Math.ceil(spec.series.length / 3) * (fs + 6),
+  };
   const all = spec.series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]).filter((y) => Number.isFinite(y));
@@ -154,16 +172,28 @@ export function lineChartSvg(spec: LineChartSpec, theme: Theme): string {
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="${theme.background}"/>`);
   out.push(`<text x="8" y="${fs + 6}" fill="${theme.foreground}" font-weight="bold">${escapeXml(spec.title)}</text>`);
   for (const t of niceTicks(y0, y1)) {
-    out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="${theme.muted}" stroke-opacity="0.25"/>`);
-    out.push(`<text x="${m.left - 6}" y="${sy(t) + fs / 3}" fill="${theme.muted}" text-anchor="end">${escapeXml(fy(t))}</text>`);
+    out.push(
+      `<line x1="${m.left}" x2="${m.left + pw}" y1="${sy(t)}" y2="${sy(t)}" stroke="${theme.muted}" stroke-opacity="0.25"/>`,
+    );
+    out.push(
+      `<text x="${m.left - 6}" y="${sy(t) + fs / 3}" fill="${theme.muted}" text-anchor="end">${escapeXml(fy(t))}</text>`,
+    );
   }
   for (const t of niceTicks(x0, x1)) {
-    out.push(`<text x="${sx(t)}" y="${m.top + ph + fs + 4}" fill="${theme.muted}" text-anchor="middle">${escapeXml(fmtNum(t))}</text>`);
+    out.push(
+      `<text x="${sx(t)}" y="${m.top + ph + fs + 4}" fill="${theme.muted}" text-anchor="middle">${escapeXml(fmtNum(t))}</text>`,
+    );
   }
   out.push(`<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${m.top + ph}" stroke="${theme.foreground}"/>`);
-  out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${m.top + ph}" y2="${m.top + ph}" stroke="${theme.foreground}"/>`);
-  out.push(`<text x="${m.left + pw / 2}" y="${m.top + ph + fs * 2 + 8}" fill="${theme.muted}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`);
-  out.push(`<text x="12" y="${m.top + ph / 2}" fill="${theme.muted}" text-anchor="middle" transform="rotate(-90 12 ${m.top + ph / 2})">${escapeXml(spec.yLabel)}</text>`);
+  out.push(
+    `<line x1="${m.left}" x2="${m.left + pw}" y1="${m.top + ph}" y2="${m.top + ph}" stroke="${theme.foreground}"/>`,
+  );
+  out.push(
+    `<text x="${m.left + pw / 2}" y="${m.top + ph + fs * 2 + 8}" fill="${theme.muted}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`,
+  );
+  out.push(
+    `<text x="12" y="${m.top + ph / 2}" fill="${theme.muted}" text-anchor="middle" transform="rotate(-90 12 ${m.top + ph / 2})">${escapeXml(spec.yLabel)}</text>`,
+  );
   spec.series.forEach((s, i) => {
     const color = theme.series[i % theme.series.length]!;
     const pts = s.points.filter((p) => Number.isFinite(p[1]));
@@ -172,14 +202,19 @@ export function lineChartSvg(spec: LineChartSpec, theme: Theme): string {
       out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2" data-series="${escapeXml(s.name)}"/>`);
     }
     for (const p of pts.length <= 40 ? pts : [pts[pts.length - 1]!]) {
-      out.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="2.5" fill="${color}"><title>${escapeXml(`${s.name} @ ${p[0]}: ${fy(p[1])}`)}</title></circle>`);
+      out.push(
+        `<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="2.5" fill="${color}"><title>${escapeXml(`${s.name} @ ${p[0]}: ${fy(p[1])}`)}</title></circle>`,
+      );
     }
     const lx = m.left + (i % 3) * (pw / 3);
     const ly = height - 8 - (Math.ceil(spec.series.length / 3) - 1 - Math.floor(i / 3)) * (fs + 6);
     out.push(`<rect x="${lx}" y="${ly - fs + 2}" width="10" height="10" fill="${color}"/>`);
     out.push(`<text x="${lx + 14}" y="${ly}" fill="${theme.foreground}">${escapeXml(s.name)}</text>`);
   });
-  if (!all.length) out.push(`<text x="${m.left + pw / 2}" y="${m.top + ph / 2}" fill="${theme.muted}" text-anchor="middle">no data</text>`);
+  if (!all.length)
+    out.push(
+      `<text x="${m.left + pw / 2}" y="${m.top + ph / 2}" fill="${theme.muted}" text-anchor="middle">no data</text>`,
+    );
   out.push('</svg>');
   return out.join('');
 }

@@ -50,7 +50,14 @@ export function layoutGraph(nodes: GraphNode[]): GraphLayout {
   const nl = layers.length;
   layers.forEach((layer, li) => {
     const rowW = layer.length * NODE_W + (layer.length - 1) * GAP_X;
-    layer.forEach((n, i) => out.push({ ...n, layer: li, x: (width - rowW) / 2 + i * (NODE_W + GAP_X), y: GAP_Y / 2 + (nl - 1 - li) * (NODE_H + GAP_Y) }));
+    layer.forEach((n, i) =>
+      out.push({
+        ...n,
+        layer: li,
+        x: (width - rowW) / 2 + i * (NODE_W + GAP_X),
+        y: GAP_Y / 2 + (nl - 1 - li) * (NODE_H + GAP_Y),
+      }),
+    );
   });
   return { width, height: nl * (NODE_H + GAP_Y), nodes: out };
 }
@@ -59,22 +66,35 @@ export function graphSvg(nodes: GraphNode[]): string {
   const g = layoutGraph(nodes);
   const at = new Map(g.nodes.map((n) => [n.name, n]));
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="causal-graph" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">`);
-  parts.push('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="arrowhead" d="M0,0 L10,5 L0,10 z"/></marker></defs>');
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="causal-graph" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">`,
+  );
+  parts.push(
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="arrowhead" d="M0,0 L10,5 L0,10 z"/></marker></defs>',
+  );
   for (const n of g.nodes) {
     for (const p of n.parents) {
       const a = at.get(p);
       if (!a) continue;
-      parts.push(`<line class="edge" x1="${a.x + NODE_W / 2}" y1="${a.y}" x2="${n.x + NODE_W / 2}" y2="${n.y + NODE_H}" marker-end="url(#arrow)"/>`);
+      parts.push(
+        `<line class="edge" x1="${a.x + NODE_W / 2}" y1="${a.y}" x2="${n.x + NODE_W / 2}" y2="${n.y + NODE_H}" marker-end="url(#arrow)"/>`,
+      );
     }
   }
   for (const n of g.nodes) {
     const aligned = n.site ? ' aligned' : '';
     parts.push(`<g class="node ${n.role}${aligned}" data-variable="${escapeXml(n.name)}">`);
-    parts.push(`<title>${escapeXml(`${n.name} (${n.role})${n.values ? `: ${n.values}` : ''}${n.site ? ` ↔ ${n.site}` : ''}`)}</title>`);
+    parts.push(
+      `<title>${escapeXml(`${n.name} (${n.role})${n.values ? `: ${n.values}` : ''}${n.site ? ` ↔ ${n.site}` : ''}`)}</title>`,
+    );
     parts.push(`<rect x="${n.x}" y="${n.y}" width="${NODE_W}" height="${NODE_H}" rx="6"/>`);
-    parts.push(`<text class="name" x="${n.x + NODE_W / 2}" y="${n.y + (n.site ? 16 : 24)}" text-anchor="middle">${escapeXml(n.name)}</text>`);
-    if (n.site) parts.push(`<text class="site" x="${n.x + NODE_W / 2}" y="${n.y + 32}" text-anchor="middle">↔ ${escapeXml(n.site)}</text>`);
+    parts.push(
+      `<text class="name" x="${n.x + NODE_W / 2}" y="${n.y + (n.site ? 16 : 24)}" text-anchor="middle">${escapeXml(n.name)}</text>`,
+    );
+    if (n.site)
+      parts.push(
+        `<text class="site" x="${n.x + NODE_W / 2}" y="${n.y + 32}" text-anchor="middle">↔ ${escapeXml(n.site)}</text>`,
+      );
     parts.push('</g>');
   }
   parts.push('</svg>');

@@ -8,7 +8,18 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import './styles.css';
 import type { ExportFormat, FromWebview, RunView, ToWebview, WebviewState } from '../server/protocol/webview';
 import { heatmapSvg, lineChartSvg, stackSvgs, type HeatmapSpec } from './charts';
-import { accuracyCurves, comparisonCsv, comparisonTable, formatCell, gridHeatmaps, heatmapsCsv, isSweep, lossCurves, runHeatmaps, sweepHeatmap } from './results';
+import {
+  accuracyCurves,
+  comparisonCsv,
+  comparisonTable,
+  formatCell,
+  gridHeatmaps,
+  heatmapsCsv,
+  isSweep,
+  lossCurves,
+  runHeatmaps,
+  sweepHeatmap,
+} from './results';
 import { themeFrom, type Theme } from './theme';
 
 interface VsCodeApi {
@@ -31,10 +42,18 @@ function post(m: FromWebview): void {
 function currentTheme(): Theme {
   const cs = getComputedStyle(document.documentElement);
   const size = parseFloat(cs.getPropertyValue('--vscode-font-size')) || 12;
-  return themeFrom((n) => cs.getPropertyValue(n), cs.getPropertyValue('--vscode-font-family').trim() || 'sans-serif', size);
+  return themeFrom(
+    (n) => cs.getPropertyValue(n),
+    cs.getPropertyValue('--vscode-font-family').trim() || 'sans-serif',
+    size,
+  );
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
@@ -61,7 +80,11 @@ let drawn: { heatmaps: HeatmapSpec[]; svgs: string[] } = { heatmaps: [], svgs: [
 function toolbar(): HTMLElement {
   const bar = el('div', { class: 'toolbar' });
   for (const f of ['svg', 'png', 'csv'] as ExportFormat[]) {
-    const b = custom('vscode-button', { secondary: '', 'data-export': f, title: `Export as ${f.toUpperCase()}` }, `Export ${f.toUpperCase()}`);
+    const b = custom(
+      'vscode-button',
+      { secondary: '', 'data-export': f, title: `Export as ${f.toUpperCase()}` },
+      `Export ${f.toUpperCase()}`,
+    );
     b.addEventListener('click', () => void doExport(f));
     bar.append(b);
   }
@@ -70,9 +93,19 @@ function toolbar(): HTMLElement {
 
 function statusLine(r: RunView): HTMLElement {
   const p = el('div', { class: 'status' });
-  p.append(custom('vscode-badge', { variant: r.status === 'failed' ? 'counter' : 'default', 'data-status': r.status }, r.status));
+  p.append(
+    custom(
+      'vscode-badge',
+      { variant: r.status === 'failed' ? 'counter' : 'default', 'data-status': r.status },
+      r.status,
+    ),
+  );
   const step = r.totalSteps ? ` · step ${r.step ?? 0} / ${r.totalSteps}` : r.report ? ` · ${r.report.steps} steps` : '';
-  p.append(document.createTextNode(` ${r.backend} · seed ${r.seed} · started ${new Date(r.startedAt).toLocaleString()}${step}`));
+  p.append(
+    document.createTextNode(
+      ` ${r.backend} · seed ${r.seed} · started ${new Date(r.startedAt).toLocaleString()}${step}`,
+    ),
+  );
   if (r.error) p.append(el('div', { class: 'error' }, r.error));
   return p;
 }
@@ -80,7 +113,9 @@ function statusLine(r: RunView): HTMLElement {
 function renderResults(r: RunView): void {
   const theme = currentTheme();
   const heatmaps = runHeatmaps(r);
-  const before = r.report?.before ? gridHeatmaps(r, r.report.before).map((h) => ({ ...h, title: `before training — ${h.title}` })) : [];
+  const before = r.report?.before
+    ? gridHeatmaps(r, r.report.before).map((h) => ({ ...h, title: `before training — ${h.title}` }))
+    : [];
   const curves = [accuracyCurves(r), lossCurves(r)];
   const svgs: string[] = [];
   root.replaceChildren();
@@ -98,9 +133,16 @@ function renderResults(r: RunView): void {
     s.append(wrap);
     root.append(s);
   };
-  if (!heatmaps.length && r.status === 'running') root.append(el('p', { class: 'muted' }, 'Waiting for the first evaluation…'));
-  sec('Interchange intervention accuracy', heatmaps.filter((h) => h.kind !== 'grid'));
-  sec('Interventions: base × source', heatmaps.filter((h) => h.kind === 'grid'));
+  if (!heatmaps.length && r.status === 'running')
+    root.append(el('p', { class: 'muted' }, 'Waiting for the first evaluation…'));
+  sec(
+    'Interchange intervention accuracy',
+    heatmaps.filter((h) => h.kind !== 'grid'),
+  );
+  sec(
+    'Interventions: base × source',
+    heatmaps.filter((h) => h.kind === 'grid'),
+  );
   sec('Before training', before);
   const cs = el('section', {});
   cs.append(el('h2', {}, 'Training curves'));
@@ -179,16 +221,50 @@ async function svgToPng(svg: string): Promise<string> {
 
 async function doExport(format: ExportFormat, requestId?: number): Promise<void> {
   try {
-    const base = mode === 'compare' ? 'comparison' : `${runs[0]?.experiment ?? 'run'}-${runs[0]?.config ?? ''}`.replace(/[^\w.-]+/g, '_');
+    const base =
+      mode === 'compare'
+        ? 'comparison'
+        : `${runs[0]?.experiment ?? 'run'}-${runs[0]?.config ?? ''}`.replace(/[^\w.-]+/g, '_');
     const theme = currentTheme();
     if (format === 'csv') {
-      const data = mode === 'compare' ? comparisonCsv(runs) + (drawn.heatmaps.length ? '\r\n' + heatmapsCsv(drawn.heatmaps) : '') : heatmapsCsv(drawn.heatmaps);
-      post({ type: 'exported', format, name: `${base}.csv`, data, encoding: 'utf8', ...(requestId !== undefined ? { requestId } : {}) });
+      const data =
+        mode === 'compare'
+          ? comparisonCsv(runs) + (drawn.heatmaps.length ? '\r\n' + heatmapsCsv(drawn.heatmaps) : '')
+          : heatmapsCsv(drawn.heatmaps);
+      post({
+        type: 'exported',
+        format,
+        name: `${base}.csv`,
+        data,
+        encoding: 'utf8',
+        ...(requestId !== undefined ? { requestId } : {}),
+      });
       return;
     }
-    const svg = drawn.svgs.length ? stackSvgs(drawn.svgs, theme) : stackSvgs([lineChartSvg({ kind: 'empty', title: 'no results', xLabel: '', yLabel: '', series: [] }, theme)], theme);
-    if (format === 'svg') post({ type: 'exported', format, name: `${base}.svg`, data: `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`, encoding: 'utf8', ...(requestId !== undefined ? { requestId } : {}) });
-    else post({ type: 'exported', format, name: `${base}.png`, data: await svgToPng(svg), encoding: 'base64', ...(requestId !== undefined ? { requestId } : {}) });
+    const svg = drawn.svgs.length
+      ? stackSvgs(drawn.svgs, theme)
+      : stackSvgs(
+          [lineChartSvg({ kind: 'empty', title: 'no results', xLabel: '', yLabel: '', series: [] }, theme)],
+          theme,
+        );
+    if (format === 'svg')
+      post({
+        type: 'exported',
+        format,
+        name: `${base}.svg`,
+        data: `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`,
+        encoding: 'utf8',
+        ...(requestId !== undefined ? { requestId } : {}),
+      });
+    else
+      post({
+        type: 'exported',
+        format,
+        name: `${base}.png`,
+        data: await svgToPng(svg),
+        encoding: 'base64',
+        ...(requestId !== undefined ? { requestId } : {}),
+      });
   } catch (e) {
     post({ type: 'error', message: `export failed: ${(e as Error).message}` });
   }
@@ -201,7 +277,16 @@ root.addEventListener('click', (e) => {
   const d = (k: string) => g.getAttribute(`data-${k}`);
   const run = d('run');
   if (run === null || d('base') === null) return;
-  post({ type: 'openPair', pair: { runId: run, variable: d('variable')!, split: d('split')!, base: Number(d('base')), source: Number(d('source')) } });
+  post({
+    type: 'openPair',
+    pair: {
+      runId: run,
+      variable: d('variable')!,
+      split: d('split')!,
+      base: Number(d('base')),
+      source: Number(d('source')),
+    },
+  });
 });
 
 window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {

@@ -32,7 +32,10 @@ export function splitHeatmap(run: RunView): HeatmapSpec | undefined {
     colTitle: 'split',
     rows: [...vars, 'overall'],
     cols: splits,
-    values: [...vars.map((v) => splits.map((s) => m[s]!.iia.byVariable[v] ?? null)), splits.map((s) => m[s]!.iia.overall)],
+    values: [
+      ...vars.map((v) => splits.map((s) => m[s]!.iia.byVariable[v] ?? null)),
+      splits.map((s) => m[s]!.iia.overall),
+    ],
   };
 }
 
@@ -65,12 +68,18 @@ export function typedHeatmap(iia: IiaMetrics, split: string, title = 'Typed inte
 }
 
 /** Base × source match grid of one variable (Figure 1's 4×4 grids), mismatches marked. */
-export function gridHeatmap(run: RunView, split: string, variable: string, metrics = latestMetrics(run)): HeatmapSpec | undefined {
+export function gridHeatmap(
+  run: RunView,
+  split: string,
+  variable: string,
+  metrics = latestMetrics(run),
+): HeatmapSpec | undefined {
   const grid = metrics?.[split]?.iia.grid?.[variable];
   if (!grid) return undefined;
   const n = Math.round(Math.sqrt(grid.length));
   if (n * n !== grid.length) return undefined;
-  const labels = run.inputLabels?.[split]?.length === n ? run.inputLabels[split]! : Array.from({ length: n }, (_, i) => `#${i}`);
+  const labels =
+    run.inputLabels?.[split]?.length === n ? run.inputLabels[split]! : Array.from({ length: n }, (_, i) => `#${i}`);
   const values = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => grid[i * n + j]!));
   return {
     kind: 'grid',
@@ -132,14 +141,33 @@ export function sweepHeatmap(runs: RunView[], split = 'test'): HeatmapSpec | und
 export function accuracyCurves(run: RunView): LineChartSpec {
   // The evaluation before training (report.before) is the curve's step 0.
   const before = run.report?.before;
-  const history = before && !run.history.some((h) => h.step === 0) ? [{ step: 0, metrics: before }, ...run.history] : run.history;
+  const history =
+    before && !run.history.some((h) => h.step === 0) ? [{ step: 0, metrics: before }, ...run.history] : run.history;
   run = { ...run, history };
   const splits = [...new Set(run.history.flatMap((h) => Object.keys(h.metrics)))];
   const series = splits.flatMap((s) => [
-    { name: `IIA ${s}`, points: run.history.filter((h) => h.metrics[s]).map((h) => [h.step, h.metrics[s]!.iia.overall] as [number, number]) },
-    { name: `behaviour ${s}`, points: run.history.filter((h) => h.metrics[s]).map((h) => [h.step, h.metrics[s]!.behavioral] as [number, number]) },
+    {
+      name: `IIA ${s}`,
+      points: run.history
+        .filter((h) => h.metrics[s])
+        .map((h) => [h.step, h.metrics[s]!.iia.overall] as [number, number]),
+    },
+    {
+      name: `behaviour ${s}`,
+      points: run.history
+        .filter((h) => h.metrics[s])
+        .map((h) => [h.step, h.metrics[s]!.behavioral] as [number, number]),
+    },
   ]);
-  return { kind: 'accuracy', title: 'Accuracy during training', xLabel: 'step', yLabel: 'accuracy', series, yRange: [0, 1], yFormat: 'percent' };
+  return {
+    kind: 'accuracy',
+    title: 'Accuracy during training',
+    xLabel: 'step',
+    yLabel: 'accuracy',
+    series,
+    yRange: [0, 1],
+    yFormat: 'percent',
+  };
 }
 
 /** Loss per objective over the training steps. */
@@ -150,7 +178,12 @@ export function lossCurves(run: RunView): LineChartSpec {
     title: 'Loss per objective',
     xLabel: 'step',
     yLabel: 'loss',
-    series: names.map((n) => ({ name: n, points: run.losses.filter((l) => Number.isFinite(l.losses[n])).map((l) => [l.step, l.losses[n]!] as [number, number]) })),
+    series: names.map((n) => ({
+      name: n,
+      points: run.losses
+        .filter((l) => Number.isFinite(l.losses[n]))
+        .map((l) => [l.step, l.losses[n]!] as [number, number]),
+    })),
     yFormat: 'number',
   };
 }
@@ -192,16 +225,23 @@ export function toCsv(rows: (string | number | null | undefined)[][]): string {
 
 /** Every heatmap as long-format CSV: one row per cell. */
 export function heatmapsCsv(specs: HeatmapSpec[]): string {
-  const rows: (string | number | null)[][] = [['heatmap', 'title', 'row_kind', 'row', 'column_kind', 'column', 'value']];
+  const rows: (string | number | null)[][] = [
+    ['heatmap', 'title', 'row_kind', 'row', 'column_kind', 'column', 'value'],
+  ];
   for (const h of specs) {
-    h.rows.forEach((r, i) => h.cols.forEach((c, j) => rows.push([h.kind, h.title, h.rowTitle, r, h.colTitle, c, h.values[i]?.[j] ?? null])));
+    h.rows.forEach((r, i) =>
+      h.cols.forEach((c, j) => rows.push([h.kind, h.title, h.rowTitle, r, h.colTitle, c, h.values[i]?.[j] ?? null])),
+    );
   }
   return toCsv(rows);
 }
 
 export function comparisonCsv(runs: RunView[]): string {
   const t = comparisonTable(runs);
-  return toCsv([['run', 'config', 'backend', ...t.columns], ...t.rows.map((r) => [r.run, r.config, r.backend, ...r.cells])]);
+  return toCsv([
+    ['run', 'config', 'backend', ...t.columns],
+    ...t.rows.map((r) => [r.run, r.config, r.backend, ...r.cells]),
+  ]);
 }
 
 /** All heatmaps of a run's results view, in display order. */

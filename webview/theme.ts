@@ -32,20 +32,29 @@ export const DEFAULT_THEME: Theme = {
 };
 
 /** The theme variables each colour comes from, first non-empty wins. */
-export const THEME_VARIABLES: Record<'background' | 'foreground' | 'muted' | 'accent' | 'error' | 'border', string[]> = {
-  background: ['--vscode-editor-background'],
-  foreground: ['--vscode-editor-foreground', '--vscode-foreground'],
-  muted: ['--vscode-descriptionForeground'],
-  accent: ['--vscode-charts-blue', '--vscode-focusBorder'],
-  error: ['--vscode-charts-red', '--vscode-errorForeground'],
-  border: ['--vscode-contrastBorder'],
-};
+export const THEME_VARIABLES: Record<'background' | 'foreground' | 'muted' | 'accent' | 'error' | 'border', string[]> =
+  {
+    background: ['--vscode-editor-background'],
+    foreground: ['--vscode-editor-foreground', '--vscode-foreground'],
+    muted: ['--vscode-descriptionForeground'],
+    accent: ['--vscode-charts-blue', '--vscode-focusBorder'],
+    error: ['--vscode-charts-red', '--vscode-errorForeground'],
+    border: ['--vscode-contrastBorder'],
+  };
 
-export const SERIES_VARIABLES = ['--vscode-charts-blue', '--vscode-charts-green', '--vscode-charts-yellow', '--vscode-charts-red', '--vscode-charts-purple', '--vscode-charts-orange'];
+export const SERIES_VARIABLES = [
+  '--vscode-charts-blue',
+  '--vscode-charts-green',
+  '--vscode-charts-yellow',
+  '--vscode-charts-red',
+  '--vscode-charts-purple',
+  '--vscode-charts-orange',
+];
 
 /** Builds a theme from a CSS variable reader (getComputedStyle in the webview). */
 export function themeFrom(read: (name: string) => string, fontFamily?: string, fontSize?: number): Theme {
-  const pick = (names: string[], fallback: string) => names.map((n) => read(n).trim()).find((v) => v.length > 0) ?? fallback;
+  const pick = (names: string[], fallback: string) =>
+    names.map((n) => read(n).trim()).find((v) => v.length > 0) ?? fallback;
   const border = pick(THEME_VARIABLES.border, '');
   return {
     background: pick(THEME_VARIABLES.background, DEFAULT_THEME.background),
@@ -75,21 +84,32 @@ export function parseColor(c: string): Rgba | null {
   }
   m = /^rgba?\(([^)]+)\)$/.exec(s);
   if (m) {
-    const parts = m[1]!.split(/[\s,/]+/).filter(Boolean).map(Number);
+    const parts = m[1]!
+      .split(/[\s,/]+/)
+      .filter(Boolean)
+      .map(Number);
     if (parts.length < 3 || parts.some((x) => !Number.isFinite(x))) return null;
     return [parts[0]!, parts[1]!, parts[2]!, parts[3] ?? 1];
   }
   return null;
 }
 
-const hex2 = (x: number) => Math.round(Math.min(255, Math.max(0, x))).toString(16).padStart(2, '0');
+const hex2 = (x: number) =>
+  Math.round(Math.min(255, Math.max(0, x)))
+    .toString(16)
+    .padStart(2, '0');
 
 /** Linear mix of two colours (t = 0 gives a, 1 gives b), as opaque #rrggbb over `a`. */
 export function mix(a: string, b: string, t: number): string {
   const ca = parseColor(a) ?? [255, 255, 255, 1];
   const cb = parseColor(b) ?? [0, 0, 0, 1];
   // Translucent theme colours are composited over the background first.
-  const over = (c: Rgba, under: Rgba): Rgba => [c[0] * c[3] + under[0] * (1 - c[3]), c[1] * c[3] + under[1] * (1 - c[3]), c[2] * c[3] + under[2] * (1 - c[3]), 1];
+  const over = (c: Rgba, under: Rgba): Rgba => [
+    c[0] * c[3] + under[0] * (1 - c[3]),
+    c[1] * c[3] + under[1] * (1 - c[3]),
+    c[2] * c[3] + under[2] * (1 - c[3]),
+    1,
+  ];
   const A = over(ca, [255, 255, 255, 1]);
   const B = over(cb, A);
   const u = Math.min(1, Math.max(0, t));

@@ -73,7 +73,14 @@ export type FromWebview =
   | { type: 'openPair'; pair: PairRef }
   | { type: 'openRun'; runId: string }
   /** An export's content: text for SVG/CSV, base64 for PNG. requestId echoes an `export` request. */
-  | { type: 'exported'; format: ExportFormat; name: string; data: string; encoding: 'utf8' | 'base64'; requestId?: number }
+  | {
+      type: 'exported';
+      format: ExportFormat;
+      name: string;
+      data: string;
+      encoding: 'utf8' | 'base64';
+      requestId?: number;
+    }
   | { type: 'error'; message: string };
 
 /** State the webview keeps across reloads (vscode.setState), also handed to the serializer. */

@@ -8,7 +8,16 @@ import { trainRun } from '../../server/runner';
 import type { Report } from '../../server/engine/report';
 import type { RunView } from '../../server/protocol/webview';
 import { heatmapSvg, lineChartSvg, stackSvgs } from '../../webview/charts';
-import { accuracyCurves, comparisonTable, gridHeatmaps, isSweep, runHeatmaps, splitHeatmap, sweepHeatmap, typedHeatmap } from '../../webview/results';
+import {
+  accuracyCurves,
+  comparisonTable,
+  gridHeatmaps,
+  isSweep,
+  runHeatmaps,
+  splitHeatmap,
+  sweepHeatmap,
+  typedHeatmap,
+} from '../../webview/results';
 import { DEFAULT_THEME, mix, parseColor, textOn, themeFrom } from '../../webview/theme';
 import { findAll, parseXml, textOf } from './webview-xml';
 
@@ -35,7 +44,8 @@ function view(r: Report, extra: Partial<RunView> = {}): RunView {
 before(async () => {
   await tf.setBackend('cpu');
   tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-webview-'));
-  report = (await trainRun({ file: path.join(root, 'samples/conjunction/figure1.ts'), out: path.join(tmp, 'run') })).report;
+  report = (await trainRun({ file: path.join(root, 'samples/conjunction/figure1.ts'), out: path.join(tmp, 'run') }))
+    .report;
 });
 
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -49,32 +59,54 @@ test('variable × split heatmap of Figure 1 reads 100% for V1, V2 and overall', 
   assert.equal(svg.attrs['data-kind'], 'split');
   const cells = findAll(svg, (e) => e.attrs.class?.startsWith('cell') ?? false);
   assert.equal(cells.length, 3);
-  assert.deepEqual(cells.map((c) => textOf(findAll(c, (e) => e.name === 'text')[0]!)), ['100%', '100%', '100%']);
+  assert.deepEqual(
+    cells.map((c) => textOf(findAll(c, (e) => e.name === 'text')[0]!)),
+    ['100%', '100%', '100%'],
+  );
 });
 
 test('Figure 1 before training: base × source grids mark exactly the 6 mismatching interventions', () => {
   const labels = ['(F,F)', '(F,T)', '(T,F)', '(T,T)'];
   const grids = gridHeatmaps(view(report, { inputLabels: { train: labels } }), report.before);
   assert.equal(grids.length, 2);
-  const marked = grids.flatMap((g) => findAll(parseXml(heatmapSvg(g, DEFAULT_THEME)), (e) => e.attrs.class === 'cell mismatch'));
+  const marked = grids.flatMap((g) =>
+    findAll(parseXml(heatmapSvg(g, DEFAULT_THEME)), (e) => e.attrs.class === 'cell mismatch'),
+  );
   assert.equal(marked.length, 6);
   // Figure 1c: base (F,T), source (T,F) for V1 is one of them, and carries its pair for the debugger.
   const v1 = marked.filter((c) => c.attrs['data-variable'] === 'V1');
-  assert.ok(v1.some((c) => c.attrs['data-base'] === '1' && c.attrs['data-source'] === '2' && c.attrs['data-row'] === '(F,T)' && c.attrs['data-col'] === '(T,F)'));
+  assert.ok(
+    v1.some(
+      (c) =>
+        c.attrs['data-base'] === '1' &&
+        c.attrs['data-source'] === '2' &&
+        c.attrs['data-row'] === '(F,T)' &&
+        c.attrs['data-col'] === '(T,F)',
+    ),
+  );
   // After the IIT step none mismatch.
   const afterGrids = gridHeatmaps(view(report));
-  assert.equal(afterGrids.flatMap((g) => findAll(parseXml(heatmapSvg(g, DEFAULT_THEME)), (e) => e.attrs.class === 'cell mismatch')).length, 0);
+  assert.equal(
+    afterGrids.flatMap((g) => findAll(parseXml(heatmapSvg(g, DEFAULT_THEME)), (e) => e.attrs.class === 'cell mismatch'))
+      .length,
+    0,
+  );
   assert.equal(runHeatmaps(view(report)).length, 3);
 });
 
 test('typed heatmap: source × target matrix from the typed swap keys', () => {
-  const h = typedHeatmap({ overall: 0.5, byVariable: {}, pairs: 4, exact: true, typed: { A: 1, B: 0.75, 'A→B': 0.5, 'B→A': 0.25 } }, 'test')!;
+  const h = typedHeatmap(
+    { overall: 0.5, byVariable: {}, pairs: 4, exact: true, typed: { A: 1, B: 0.75, 'A→B': 0.5, 'B→A': 0.25 } },
+    'test',
+  )!;
   assert.deepEqual(h.rows, ['A', 'B']);
   assert.deepEqual(h.values, [
     [1, 0.5],
     [0.25, 0.75],
   ]);
-  const texts = findAll(parseXml(heatmapSvg(h, DEFAULT_THEME)), (e) => e.attrs.class === 'cell').map((c) => textOf(findAll(c, (e) => e.name === 'text')[0]!));
+  const texts = findAll(parseXml(heatmapSvg(h, DEFAULT_THEME)), (e) => e.attrs.class === 'cell').map((c) =>
+    textOf(findAll(c, (e) => e.name === 'text')[0]!),
+  );
   assert.deepEqual(texts, ['100%', '50%', '25%', '75%']);
   assert.equal(typedHeatmap({ overall: 1, byVariable: {}, pairs: 1, exact: true }, 'x'), undefined);
 });
@@ -85,7 +117,12 @@ test('sweep heatmap: variable × layer over runs of one experiment aligned to di
     id: site,
     config: `layer-${site}`,
     sites: { QP: site },
-    report: { ...report, metrics: { test: { behavioral: 1, examples: 1, iia: { overall: v, byVariable: { QP: v }, pairs: 1, exact: true } } } },
+    report: {
+      ...report,
+      metrics: {
+        test: { behavioral: 1, examples: 1, iia: { overall: v, byVariable: { QP: v }, pairs: 1, exact: true } },
+      },
+    },
   });
   const runs = [mk('L0', 0.2), mk('L6', 1)];
   assert.ok(isSweep(runs));
@@ -98,7 +135,11 @@ test('sweep heatmap: variable × layer over runs of one experiment aligned to di
 });
 
 test('comparison table orders train before test, behaviour before IIA (Table 1)', () => {
-  const m = (b: number, i: number) => ({ behavioral: b, examples: 1, iia: { overall: i, byVariable: {}, pairs: 1, exact: true } });
+  const m = (b: number, i: number) => ({
+    behavioral: b,
+    examples: 1,
+    iia: { overall: i, byVariable: {}, pairs: 1, exact: true },
+  });
   const r = view({ ...report, metrics: { test: m(0.9, 0.8), train: m(1, 0.99) } });
   const t = comparisonTable([r]);
   assert.deepEqual(t.columns, ['behaviour train', 'behaviour test', 'IIA train', 'IIA test']);
@@ -122,14 +163,22 @@ test('line charts and stacked exports are well-formed SVG with one path per seri
 });
 
 test('labels with markup are escaped, and no style attributes are used (strict CSP)', () => {
-  const svg = heatmapSvg({ kind: 'x', title: '<b>&"\'', rowTitle: 'r', colTitle: 'c', rows: ['a<b'], cols: ['c&d'], values: [[0.5]] }, DEFAULT_THEME);
+  const svg = heatmapSvg(
+    { kind: 'x', title: '<b>&"\'', rowTitle: 'r', colTitle: 'c', rows: ['a<b'], cols: ['c&d'], values: [[0.5]] },
+    DEFAULT_THEME,
+  );
   const doc = parseXml(svg);
   assert.equal(textOf(findAll(doc, (e) => e.name === 'title')[0]!), '<b>&"\'');
   assert.ok(!/\sstyle=/.test(svg));
 });
 
 test('theme: colours come from the CSS variables; cell text keeps contrast in dark and light themes', () => {
-  const vars: Record<string, string> = { '--vscode-editor-background': '#1e1e1e', '--vscode-foreground': '#cccccc', '--vscode-charts-blue': 'rgba(55, 148, 255, 1)', '--vscode-contrastBorder': '#6fc3df' };
+  const vars: Record<string, string> = {
+    '--vscode-editor-background': '#1e1e1e',
+    '--vscode-foreground': '#cccccc',
+    '--vscode-charts-blue': 'rgba(55, 148, 255, 1)',
+    '--vscode-contrastBorder': '#6fc3df',
+  };
   const t = themeFrom((n) => vars[n] ?? '');
   assert.equal(t.background, '#1e1e1e');
   assert.equal(t.border, '#6fc3df');

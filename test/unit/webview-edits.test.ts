@@ -4,7 +4,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
-import { addConfigurationEdit, addVariableEdit, alignVariableEdit, applyEdit, EditError, freeNeurons, locateModel, parseSlice } from '../../extension/sourceEdits';
+import {
+  addConfigurationEdit,
+  addVariableEdit,
+  alignVariableEdit,
+  applyEdit,
+  EditError,
+  freeNeurons,
+  locateModel,
+  parseSlice,
+} from '../../extension/sourceEdits';
 import { graphSvg, layoutGraph } from '../../webview/graph';
 import { findAll, parseXml } from './webview-xml';
 
@@ -13,7 +22,9 @@ const trainFile = path.join(root, 'samples/conjunction/train.ts');
 const modelFile = path.join(root, 'samples/conjunction/model.ts');
 
 function syntaxErrors(file: string, text: string): number {
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS) as ts.SourceFile & { parseDiagnostics: unknown[] };
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS) as ts.SourceFile & {
+    parseDiagnostics: unknown[];
+  };
   return sf.parseDiagnostics.length;
 }
 
@@ -22,9 +33,15 @@ test('Add Variable follows the model import and inserts before the output, inden
   const where = locateModel(trainFile, exp);
   assert.deepEqual(where, { file: modelFile, local: false });
   const model = readFileSync(modelFile, 'utf8');
-  const out = applyEdit(model, addVariableEdit(modelFile, model, { name: 'V3', values: 'bool', parents: ['X1', 'X2'], body: 'X1 !== X2' }));
+  const out = applyEdit(
+    model,
+    addVariableEdit(modelFile, model, { name: 'V3', values: 'bool', parents: ['X1', 'X2'], body: 'X1 !== X2' }),
+  );
   assert.equal(syntaxErrors(modelFile, out), 0);
-  assert.match(out, /\n {2}V3: \{ values: bool, parents: \['X1', 'X2'\], f: \(\{ X1, X2 \}\) => X1 !== X2 \},\n {2}O: /);
+  assert.match(
+    out,
+    /\n {2}V3: \{ values: bool, parents: \['X1', 'X2'\], f: \(\{ X1, X2 \}\) => X1 !== X2 \},\n {2}O: /,
+  );
   assert.throws(() => addVariableEdit(modelFile, out, { name: 'V3', values: 'bool', parents: [] }), EditError);
 });
 
@@ -42,7 +59,10 @@ test('Add Configuration creates configs when missing, then adds to it', () => {
   const one = applyEdit(exp, addConfigurationEdit(trainFile, exp, { name: 'standard', objectives: { task: 1 } }));
   assert.match(one, /\n {2}configs: \{ standard: \{ objectives: \{ task: 1 \} \} \},\n\}\);/);
   const two = applyEdit(one, addConfigurationEdit(trainFile, one, { name: 'iit', objectives: { task: 1, iit: 1 } }));
-  assert.match(two, /configs: \{\n {4}standard: \{ objectives: \{ task: 1 \} \},\n {4}iit: \{ objectives: \{ task: 1, iit: 1 \} \},\n {2}\}/);
+  assert.match(
+    two,
+    /configs: \{\n {4}standard: \{ objectives: \{ task: 1 \} \},\n {4}iit: \{ objectives: \{ task: 1, iit: 1 \} \},\n {2}\}/,
+  );
   assert.equal(syntaxErrors(trainFile, two), 0);
   assert.throws(() => addConfigurationEdit(trainFile, two, { name: 'iit' }), /already exists/);
 });
@@ -54,7 +74,18 @@ test('slices are checked against the site shape; free neurons count what others 
   ]);
   assert.throws(() => parseSlice('0:9', [8]), /≤ 8/);
   assert.throws(() => parseSlice('0:1,0:1', [8]), /1 axis/);
-  assert.equal(freeNeurons([8, 3], [[[0, 4], [0, 3]]]), 12);
+  assert.equal(
+    freeNeurons(
+      [8, 3],
+      [
+        [
+          [0, 4],
+          [0, 3],
+        ],
+      ],
+    ),
+    12,
+  );
 });
 
 test('causal graph: inputs at the bottom, the output on top, aligned sites shown', () => {
@@ -70,5 +101,8 @@ test('causal graph: inputs at the bottom, the output on top, aligned sites shown
   assert.ok(y('X1') > y('V1') && y('V1') > y('O'));
   const doc = parseXml(graphSvg(nodes));
   assert.equal(findAll(doc, (e) => e.name === 'line').length, 4);
-  assert.deepEqual(findAll(doc, (e) => e.attrs.class === 'site').map((e) => e.text), ['↔ h1', '↔ h2']);
+  assert.deepEqual(
+    findAll(doc, (e) => e.attrs.class === 'site').map((e) => e.text),
+    ['↔ h1', '↔ h2'],
+  );
 });

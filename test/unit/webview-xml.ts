@@ -19,7 +19,12 @@ export function parseXml(src: string): XmlElement {
   const decode = (t: string) => {
     if (/&(?!(lt|gt|amp|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.test(t)) fail('bad entity');
     if (t.includes('<')) fail('raw < in text');
-    return t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    return t
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   };
   const parseElement = (): XmlElement => {
     if (s[i] !== '<') fail('expected <');
