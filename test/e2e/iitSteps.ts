@@ -73,3 +73,21 @@ export function assertPng(file: string): { width: number; height: number } {
   assert.ok(width > 0 && height > 0);
   return { width, height };
 }
+
+/** Clicks a button (e.g. "Open Results") on the notification whose message matches. */
+export async function clickNotificationButton(page: Page, text: string | RegExp, button: string): Promise<void> {
+  const item = page
+    .locator('.notification-list-item', { has: page.locator('.notification-list-item-message', { hasText: text }) })
+    .first();
+  await item.getByRole('button', { name: button }).click();
+}
+
+/**
+ * Trains from the palette: pick the experiment file, then the backend (the
+ * palette asks for one; a single configuration is not asked for).
+ */
+export async function trainFromPalette(page: Page, file: string, backend = 'cpu'): Promise<void> {
+  await runPaletteCommand(page, 'IIT: Train Experiment');
+  await pickQuickItem(page, file);
+  await pickQuickItem(page, backend);
+}
