@@ -46,7 +46,12 @@ def import_torch(threads):
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import torch
+    try:
+        import torch
+    except ImportError:
+        # Distinct exit code so `npm run bench` can say "no reference" instead of failing.
+        sys.stderr.write("no torch for %s: run bench/install-reference.sh and use /usr/bin/python3\n" % sys.executable)
+        sys.exit(3)
 
     torch.set_num_threads(threads)
     return torch
