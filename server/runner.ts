@@ -12,7 +12,7 @@ import { loadExperiment, refine } from './engine/loader';
 import { buildReport, readRunWeights, RunWriter, type Report } from './engine/report';
 import { Session } from './engine/session';
 import { train, type TrainHooks } from './engine/train';
-import { activateBackend } from './backend';
+import { activateBackend, kernelsNeeded } from './backend';
 
 export interface TrainRequest {
   file: string;
@@ -38,10 +38,12 @@ function withLocation(e: unknown): unknown {
 export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
   const seed = req.seed ?? 0;
   const exp = await loadExperiment(req.file).catch((e) => Promise.reject(withLocation(e)));
-  const backend = await activateBackend(req.backend ?? 'auto', req.log);
   let session: Session;
+  let backend: string;
   try {
-    session = new Session(exp, exp.resolve(req.config), seed);
+    const config = exp.resolve(req.config);
+    backend = await activateBackend(req.backend ?? 'auto', req.log, await kernelsNeeded(exp, config, seed));
+    session = new Session(exp, config, seed);
   } catch (e) {
     throw withLocation(e);
   }
@@ -58,7 +60,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
       },
     };
     const result = await train(session, { seed, hooks }).catch((e) => Promise.reject(withLocation(e)));
-    const report = buildReport({
+    const report = await buildReport({
       experiment: exp.name,
       config: session.config.name,
       backend,
@@ -98,10 +100,10 @@ export async function evalRun(req: { file: string; runDir: string; backend?: str
     throw withLocation(e);
   }
   try {
-    session.net.setParameters(readRunWeights(req.runDir));
+    session.net.setParameters(await readRunWeights(req.runDir));
     const t0 = performance.now();
-    const metrics = evaluate(session, { seed });
-    const report = buildReport({
+    const metrics = await evaluate(session, { seed });
+    const report = await buildReport({
       experiment: exp.name,
       config: session.config.name,
       backend,

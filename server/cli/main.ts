@@ -8,6 +8,7 @@ import { loadExperiment, refine } from '../engine/loader';
 import { Session } from '../engine/session';
 import { evalRun, trainRun } from '../runner';
 import { activateBackend } from '../backend';
+import { probeBackends } from '../compute/backends';
 import { intFlag, parseArgs, UsageError } from './args';
 import { formatReport, metricsTable } from './format';
 import { ProgressBar } from './progress';
@@ -19,6 +20,7 @@ usage:
   iit-studio train <file> [--config NAME] [--seed N] [--backend NAME] [--out DIR] [--json] [--params]
   iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
   iit-studio inspect <file> [--config NAME] [--json]
+  iit-studio backends [--json]  compute backends: available or not, device, reason
   iit-studio demo              Figure 1 of the paper, before and after one IIT update
 
 exit codes: 0 ok, 1 internal error, 2 bad input (the message names file, line and fix)`;
@@ -114,6 +116,14 @@ async function cmdDemo(): Promise<void> {
   console.log(`\nmismatching interventions before: ${mism('V1') + mism('V2')} of ${v.iia.pairs}`);
 }
 
+async function cmdBackends(json: boolean): Promise<void> {
+  const reports = await probeBackends({ workspaceRoot: process.cwd() });
+  const text = reports
+    .map((r) => `${r.name.padEnd(15)} ${r.available ? 'available' : 'unavailable'}  ${r.device ?? ''}${r.reason ? `${r.device ? '  — ' : ''}${r.reason}` : ''}`)
+    .join('\n');
+  print(json, reports, text);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['json', 'params', 'help']);
   const [cmd, file] = args._;
@@ -123,6 +133,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd === 'demo') await cmdDemo();
+    else if (cmd === 'backends') await cmdBackends(!!args.flags.json);
     else if (cmd === 'train' || cmd === 'eval' || cmd === 'inspect') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
       await (cmd === 'train' ? cmdTrain : cmd === 'eval' ? cmdEval : cmdInspect)(file, args.flags);

@@ -27,15 +27,15 @@ export interface EvalOptions {
 /** Largest split whose full base × source match grid goes into the metrics. */
 const GRID_MAX_INPUTS = 16;
 
-export function evaluate(session: Session, opts: EvalOptions = {}): Metrics {
+export async function evaluate(session: Session, opts: EvalOptions = {}): Promise<Metrics> {
   const cfg = session.config.evaluation;
   const names = opts.splits?.length ? opts.splits : cfg.splits.length ? cfg.splits : [...session.splits.keys()];
   const out: Metrics = {};
-  for (const name of names) out[name] = evaluateSplit(session, name, { ...opts, pairs: opts.pairs ?? cfg.pairs, exactLimit: opts.exactLimit ?? cfg.exactLimit });
+  for (const name of names) out[name] = await evaluateSplit(session, name, { ...opts, pairs: opts.pairs ?? cfg.pairs, exactLimit: opts.exactLimit ?? cfg.exactLimit });
   return out;
 }
 
-function evaluateSplit(session: Session, name: string, opts: EvalOptions): SplitMetrics {
+async function evaluateSplit(session: Session, name: string, opts: EvalOptions): Promise<SplitMetrics> {
   const split = session.split(name);
   const chunk = opts.chunk ?? 4096;
   const n = split.size;
@@ -45,7 +45,8 @@ function evaluateSplit(session: Session, name: string, opts: EvalOptions): Split
   for (let start = 0; start < n; start += chunk) {
     const rows = Int32Array.from({ length: Math.min(chunk, n - start) }, (_, k) => start + k);
     const pred = tf.tidy(() => predict(session.head, session.net.forward(split.features(rows))));
-    const p = pred.dataSync();
+    // Asynchronous reads: the webgpu backend in Node cannot read synchronously.
+    const p = await pred.data();
     pred.dispose();
     rows.forEach((i, k) => (correct += p[k] === split.label(i) ? 1 : 0));
   }
@@ -74,7 +75,7 @@ function evaluateSplit(session: Session, name: string, opts: EvalOptions): Split
           sources[k] = rng.int(n);
         }
       }
-      const matches = matchPairs(session, name, swaps, bases, sources);
+      const matches = await matchPairs(session, name, swaps, bases, sources);
       for (let k = 0; k < m; k++) {
         cell.k += matches[k]!;
         if (cell.grid) cell.grid[bases[k]! * n + sources[k]!] = matches[k]!;
@@ -102,7 +103,7 @@ function evaluateSplit(session: Session, name: string, opts: EvalOptions): Split
 }
 
 /** 1 where κ(network under the interchange) equals the causal model's counterfactual output. */
-export function matchPairs(session: Session, splitName: string, swaps: Swap[], bases: Int32Array, sources: Int32Array): Uint8Array {
+export async function matchPairs(session: Session, splitName: string, swaps: Swap[], bases: Int32Array, sources: Int32Array): Promise<Uint8Array> {
   const split = session.split(splitName);
   const labels = Int32Array.from(bases, (b, k) => split.counterfactual(b, sources[k]!, swaps));
   const group: PairGroup = {
@@ -114,7 +115,7 @@ export function matchPairs(session: Session, splitName: string, swaps: Swap[], b
     const r = interchangeForward(session.net, session.alignment, split.features(bases), split.features(sources), [group]);
     return predict(session.head, r.groups[0]!);
   });
-  const p = pred.dataSync();
+  const p = await pred.data();
   pred.dispose();
   return Uint8Array.from(labels, (l, k) => (p[k] === l ? 1 : 0));
 }

@@ -123,10 +123,10 @@ export class Network {
     return [...this.params.values()];
   }
 
-  getParameters(): ParameterValues {
+  async getParameters(): Promise<ParameterValues> {
     const out: ParameterValues = {};
     for (const [name, v] of [...this.params, ...this.buffers]) {
-      out[name] = { shape: v.shape, values: Array.from(v.dataSync()) };
+      out[name] = { shape: v.shape, values: Array.from(await v.data()) };
     }
     return out;
   }

@@ -89,9 +89,9 @@ export class Optimizer {
   }
 
   /** Slot tensors by name, for checkpoints. */
-  getState(): { step: number; slots: Record<string, { shape: number[]; values: number[] }[]> } {
+  async getState(): Promise<{ step: number; slots: Record<string, { shape: number[]; values: number[] }[]> }> {
     const slots: Record<string, { shape: number[]; values: number[] }[]> = {};
-    for (const [n, s] of this.slots) slots[n] = s.map((v) => ({ shape: v.shape, values: Array.from(v.dataSync()) }));
+    for (const [n, s] of this.slots) slots[n] = await Promise.all(s.map(async (v) => ({ shape: v.shape, values: Array.from(await v.data()) })));
     return { step: this.step, slots };
   }
 

@@ -22,11 +22,11 @@ export interface Report {
   timing: { trainSeconds: number; examplesPerSecond: number };
 }
 
-export function buildReport(r: Omit<Report, 'parameters'> & { net?: Network; params?: boolean }): Report {
+export async function buildReport(r: Omit<Report, 'parameters'> & { net?: Network; params?: boolean }): Promise<Report> {
   const { net, params, ...rest } = r;
   const out: Report = { ...rest };
   if (params && net) {
-    out.parameters = Object.fromEntries(Object.entries(net.getParameters()).map(([k, v]) => [k, v.values]));
+    out.parameters = Object.fromEntries(Object.entries(await net.getParameters()).map(([k, v]) => [k, v.values]));
   }
   return out;
 }
@@ -92,7 +92,7 @@ export async function saveWeights(dir: string, net: Network): Promise<void> {
   );
 }
 
-export function readRunWeights(dir: string): ParameterValues {
+export async function readRunWeights(dir: string): Promise<ParameterValues> {
   const mj = path.join(dir, 'model.json');
   if (!existsSync(mj)) throw new IITError('load', `no weights in run directory ${dir} (model.json missing)`, 'pass a directory written by `iit-studio train`');
   const manifest = JSON.parse(readFileSync(mj, 'utf8')) as { weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
@@ -102,7 +102,7 @@ export function readRunWeights(dir: string): ParameterValues {
     const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
     const tensors = tf.io.decodeWeights(ab, group.weights);
     for (const [name, t] of Object.entries(tensors)) {
-      out[name] = { shape: t.shape, values: Array.from(t.dataSync()) };
+      out[name] = { shape: t.shape, values: Array.from(await t.data()) };
       t.dispose();
     }
   }

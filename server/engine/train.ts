@@ -202,7 +202,7 @@ export class Trainer {
   }
 
   /** One optimizer step; returns the losses per objective. */
-  trainStep(): Record<string, number> {
+  async trainStep(): Promise<Record<string, number>> {
     const s = this.session;
     const w = s.config.objectives;
     const batch = this.nextBatch();
@@ -235,9 +235,9 @@ export class Trainer {
 
     const named: Record<string, Tensor> = {};
     for (const [vname, g] of Object.entries(grads)) named[this.names.get(vname) ?? vname] = g;
-    const out: Record<string, number> = { total: value.dataSync()[0]! };
+    const out: Record<string, number> = { total: (await value.data())[0]! };
     for (const [k, t] of Object.entries(losses)) {
-      out[k] = t.dataSync()[0]!;
+      out[k] = (await t.data())[0]!;
       t.dispose();
     }
     if (!Number.isFinite(out.total)) {
@@ -286,7 +286,7 @@ function concatInt(xs: Int32Array[]): Int32Array {
 export async function train(session: Session, opts: { seed: number; hooks?: TrainHooks; trainer?: Trainer }): Promise<TrainResult> {
   const cfg = session.config;
   const evalOpts = { seed: opts.seed };
-  const before = cfg.evaluation.before ? evaluate(session, evalOpts) : undefined;
+  const before = cfg.evaluation.before ? await evaluate(session, evalOpts) : undefined;
   const trainer = opts.trainer ?? new Trainer(session, opts.seed);
   const history: { step: number; metrics: Metrics }[] = [];
   const B = cfg.training.batchSize;
@@ -302,7 +302,7 @@ export async function train(session: Session, opts: { seed: number; hooks?: Trai
         break;
       }
       const s0 = performance.now();
-      const losses = trainer.trainStep();
+      const losses = await trainer.trainStep();
       trainMs += performance.now() - s0;
       const eps = (trainer.step * B) / (trainMs / 1000);
       opts.hooks?.onStep?.({
@@ -316,7 +316,7 @@ export async function train(session: Session, opts: { seed: number; hooks?: Trai
       });
       const every = cfg.training.evalEvery;
       if (every > 0 && trainer.step % every === 0 && trainer.step < trainer.totalSteps) {
-        metrics = evaluate(session, evalOpts);
+        metrics = await evaluate(session, evalOpts);
         history.push({ step: trainer.step, metrics });
         opts.hooks?.onEval?.(trainer.step, metrics);
         const until = cfg.training.until;
@@ -330,7 +330,7 @@ export async function train(session: Session, opts: { seed: number; hooks?: Trai
       if (trainer.step % 16 === 0) await new Promise((r) => setImmediate(r));
     }
     if (!stoppedEarly || !metrics) {
-      metrics = evaluate(session, evalOpts);
+      metrics = await evaluate(session, evalOpts);
       history.push({ step: trainer.step, metrics });
       opts.hooks?.onEval?.(trainer.step, metrics);
     }

@@ -10,7 +10,7 @@ test('Figure 1: IIA is exactly 26/32 before and 1 after one IIT update, with the
   const exp = await loadExperiment(path.join(root, 'samples/conjunction/figure1.ts'));
   const s = new Session(exp, exp.resolve(), 0);
   try {
-    const before = evaluate(s).train!;
+    const before = (await evaluate(s)).train!;
     assert.equal(before.behavioral, 1);
     assert.equal(before.iia.pairs, 32);
     assert.equal(Math.round(before.iia.overall * 32), 26);
@@ -22,7 +22,7 @@ test('Figure 1: IIA is exactly 26/32 before and 1 after one IIT update, with the
     assert.equal(r.steps, 1);
     assert.equal(r.metrics.train!.iia.overall, 1);
     assert.equal(r.metrics.train!.behavioral, 1);
-    const p = s.net.getParameters();
+    const p = await s.net.getParameters();
     const r4 = (xs: number[]) => xs.map((x) => Math.round(x * 1e4) / 1e4);
     assert.deepEqual(r4(p.W1!.values), [0.5012, 0.05]);
     assert.deepEqual(r4(p.W2!.values), [0.05, 0.5512]);

@@ -26,11 +26,11 @@ test('tf.memory().numTensors is flat across 1,000 training steps and evaluations
   const s = new Session(exp, exp.resolve(), 1);
   const t = new Trainer(s, 1);
   try {
-    for (let i = 0; i < 10; i++) t.trainStep();
-    evaluate(s);
+    for (let i = 0; i < 10; i++) await t.trainStep();
+    await evaluate(s);
     const start = tf.memory().numTensors;
-    for (let i = 10; i < 1000; i++) t.trainStep();
-    evaluate(s);
+    for (let i = 10; i < 1000; i++) await t.trainStep();
+    await evaluate(s);
     const end = tf.memory().numTensors;
     console.log(`live tensors after step 10: ${start}, after step 1000: ${end}`);
     assert.equal(end, start);
