@@ -26,8 +26,8 @@ import {
 export interface StepSetup {
   net: Network;
   alignment: Alignment;
-  step: () => number;
-  evalStep: () => void;
+  step: () => Promise<number>;
+  evalStep: () => Promise<void>;
   /** Analytic FLOPs per base example for one train step (forward + backward ≈ 3× forward). */
   trainFlopsPerExample: number;
   /** Analytic FLOPs per evaluated pair. */
@@ -62,7 +62,7 @@ export function mlpStep(width: number, batch: number, k: number, seed = 0): Step
   const opt = new Optimizer({ type: 'adam', lr: 1e-3 }, undefined, net.params);
   const names = new Map([...net.params].map(([n, v]) => [v.name, n]));
 
-  const step = () => {
+  const step = async () => {
     const { value, grads } = tf.variableGrads(() => {
       const r = interchangeForward(net, alignment, { x: base }, { x: source }, groups, { withBase: true, training: true });
       let loss = crossEntropy(head, r.base!, yTask);
@@ -71,17 +71,17 @@ export function mlpStep(width: number, batch: number, k: number, seed = 0): Step
       return loss as tf.Scalar;
     }, net.trainableVariables());
     opt.apply(Object.fromEntries(Object.entries(grads).map(([n, g]) => [names.get(n)!, g])));
-    const v = value.dataSync()[0]!;
+    const v = (await value.data())[0]!;
     value.dispose();
     Object.values(grads).forEach((g) => g.dispose());
     return v;
   };
-  const evalStep = () => {
+  const evalStep = async () => {
     const p = tf.tidy(() => {
       const r = interchangeForward(net, alignment, { x: base }, { x: source }, groups);
       return tf.concat(r.groups.map((g) => predict(head, g)));
     });
-    p.dataSync();
+    await p.data();
     p.dispose();
   };
   const layer = (i: number, o: number) => 2 * i * o;
@@ -109,13 +109,13 @@ export function mlpStep(width: number, batch: number, k: number, seed = 0): Step
  * grow until each lasts at least `minWindow` seconds, so slow backends are
  * measured with few calls and fast ones with many.
  */
-export function timeIt(fn: () => void, { warmup = 2, windows = 3, minWindow = 0.5 } = {}): number {
-  for (let i = 0; i < warmup; i++) fn();
+export async function timeIt(fn: () => Promise<unknown>, { warmup = 2, windows = 3, minWindow = 0.5 } = {}): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
   let reps = 1;
   const times: number[] = [];
   while (times.length < windows) {
     const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
+    for (let i = 0; i < reps; i++) await fn();
     const dt = (performance.now() - t0) / 1000;
     if (dt < minWindow && times.length === 0) {
       reps = Math.max(reps * 2, Math.ceil((reps * minWindow) / Math.max(dt, 1e-6)));
