@@ -104,9 +104,8 @@ async function main() {
     }
   }
 
-  // Scaling on the best available backend.
-  const best = available[0]!;
-  await compute.useBackend(best);
+  // Scaling on the backend `auto` picks.
+  const best = (await compute.useBackend('auto')).name;
   const width = 256;
   log(`\nscaling (${best}, width ${width}):`);
   for (const batch of quick ? [64, 256] : [64, 256, 1024, 4096]) {
