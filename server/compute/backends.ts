@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { tf } from '../engine/tf';
 import { packageRequire as require, packageRoot } from './packageRoot';
+import { installWasmMatMul } from './wasmKernels';
 
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export const AUTO_ORDER: BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -183,6 +184,7 @@ export async function useBackend(
       continue;
     }
     if (r.name === 'webgpu') loadWebgpu();
+    if (r.name === 'wasm') installWasmMatMul();
     if (!(await tf.setBackend(TF_NAME[r.name]))) {
       if (name !== 'auto') throw new Error(`backend ${r.name} failed to initialise`);
       fallbacks.push({ name: r.name, reason: 'failed to initialise' });
