@@ -52,8 +52,10 @@ export interface SitePatch {
   site: string;
   /** Per-example site shape. */
   shape: number[];
-  /** [1, ...shape] bool: true where the base takes the patched value. */
+  /** [1, ...shape] float: 1 where the base takes the patched value, else 0. */
   mask: Tensor;
+  /** 1 − mask. */
+  keep: Tensor;
   /** Block moves for typed swaps (V→V′ with V ≠ V′); none when every swap is V→V. */
   moves?: BlockMove[];
 }
@@ -188,7 +190,8 @@ export class Alignment {
       const p: SitePatch = {
         site,
         shape,
-        mask: tf.keep(tf.tensor(mask, [1, ...shape], 'bool')),
+        mask: tf.keep(tf.tensor(Float32Array.from(mask), [1, ...shape], 'float32')),
+        keep: tf.keep(tf.tensor(Float32Array.from(mask, (m) => 1 - m), [1, ...shape], 'float32')),
         moves: moved
           ? ss.map((sw) => {
               const from = this.get(sw.from);
@@ -208,7 +211,7 @@ export class Alignment {
   }
 
   dispose(): void {
-    for (const ps of this.plans.values()) for (const p of ps) p.mask.dispose();
+    for (const ps of this.plans.values()) for (const p of ps) [p.mask, p.keep].forEach((t) => t.dispose());
     this.plans.clear();
   }
 }

@@ -29,14 +29,20 @@ export interface InterchangeOutput {
   sites?: Record<string, { base: Tensor; source: Tensor }>;
 }
 
-/** Writes the source's aligned neurons into the base's (both [R, ...site shape]). */
+/**
+ * Writes the source's aligned neurons into the base's (both [R, ...site
+ * shape]) as base·(1−m) + source·m with a 0/1 mask: exact for finite values
+ * (x·0 = 0, x·1 = x), broadcast without tiling, and its gradient reaches
+ * the base and the source computations alike.
+ */
 export function patchSite(base: Tensor, source: Tensor, p: SitePatch): Tensor {
-  if (!p.moves) return tf.where(p.mask, source, base);
-  // Typed swaps: cut each source block out and pad it into its target position.
-  const placed = p.moves.map((m) =>
-    tf.pad(tf.slice(source, [0, ...m.fromBegin], [-1, ...m.size]), [[0, 0], ...m.toPad]),
-  );
-  return tf.where(p.mask, placed.length === 1 ? placed[0]! : tf.addN(placed), base);
+  let src = source;
+  if (p.moves) {
+    // Typed swaps: cut each source block out and pad it into its target position.
+    const placed = p.moves.map((m) => tf.pad(tf.slice(source, [0, ...m.fromBegin], [-1, ...m.size]), [[0, 0], ...m.toPad]));
+    src = placed.length === 1 ? placed[0]! : tf.addN(placed);
+  }
+  return tf.add(tf.mul(base, p.keep), tf.mul(src, p.mask));
 }
 
 /** Rows of t: a slice when they are contiguous (cheap gradient), a gather otherwise. */
