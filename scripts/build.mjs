@@ -7,7 +7,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const external = ['@tensorflow/*', 'webgpu', 'esbuild', 'typescript', 'vscode'];
 
 await build({
-  entryPoints: { cli: path.join(root, 'server/cli/entry.ts') },
+  entryPoints: {
+    cli: path.join(root, 'server/cli/entry.ts'),
+    server: path.join(root, 'server/lsp/main.ts'),
+    worker: path.join(root, 'server/lsp/worker.ts'),
+  },
   outdir: path.join(root, 'dist'),
   bundle: true,
   platform: 'node',

@@ -8,6 +8,7 @@ import { loadExperiment, refine } from '../engine/loader';
 import { Session } from '../engine/session';
 import { evalRun, trainRun } from '../runner';
 import { activateBackend } from '../backend';
+import { describeExperiment } from '../describe';
 import { probeBackends } from '../compute/backends';
 import { intFlag, parseArgs, UsageError } from './args';
 import { formatReport, metricsTable } from './format';
@@ -20,6 +21,7 @@ usage:
   iit-studio train <file> [--config NAME] [--seed N] [--backend NAME] [--out DIR] [--json] [--params]
   iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
   iit-studio inspect <file> [--config NAME] [--json]
+  iit-studio serve --stdio      the language / training server (LSP on stdio)
   iit-studio backends [--json]  compute backends: available or not, device, reason
   iit-studio demo              Figure 1 of the paper, before and after one IIT update
 
@@ -61,25 +63,7 @@ async function cmdInspect(file: string, flags: Record<string, string | true>): P
     throw e instanceof IITError ? refine(e) : e;
   }
   try {
-    const m = exp.model;
-    const info = {
-      experiment: exp.name,
-      file: exp.file,
-      inputSpaceSize: m.inputSpaceSize,
-      variables: m.order.map((v) => ({
-        name: v,
-        role: m.inputs.includes(v) ? 'input' : m.outputs.includes(v) ? 'output' : 'intermediate',
-        values: m.decls[v].values.describe(),
-        size: m.decls[v].values.size,
-        parents: m.parents[v],
-        type: m.typeOf(v),
-      })),
-      sites: session.net.sites.map((s) => ({ name: s, shape: session.net.siteShape(s) })),
-      alignment: [...session.alignment.entries.values()].map((a) => ({ variable: a.variable, site: a.site, ranges: a.ranges, neurons: a.flat.length, type: a.type })),
-      output: { variable: session.head.variable, loss: session.head.loss },
-      configs: exp.configNames,
-      splits: Object.fromEntries([...session.splits].map(([k, s]) => [k, s.size])),
-    };
+    const info = describeExperiment(exp, session);
     const text = [
       `${info.experiment} (${path.relative(process.cwd(), exp.file ?? file)})`,
       `input space: ${info.inputSpaceSize} settings`,
@@ -134,6 +118,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (cmd === 'demo') await cmdDemo();
     else if (cmd === 'backends') await cmdBackends(!!args.flags.json);
+    else if (cmd === 'serve') {
+      // Runs until the client disconnects; LSP framing on stdio.
+      require('../lsp/server').startServer();
+      return await new Promise<number>(() => undefined);
+    }
     else if (cmd === 'train' || cmd === 'eval' || cmd === 'inspect') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
       await (cmd === 'train' ? cmdTrain : cmd === 'eval' ? cmdEval : cmdInspect)(file, args.flags);
