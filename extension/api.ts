@@ -66,49 +66,24 @@ export function workspaceCwd(uri: vscode.Uri): string {
   return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
 }
 
-/*
- * Wire shapes of the server's custom requests, as this extension uses them.
- * When server/protocol/index.ts (the shared protocol module) lands, these
- * should be replaced by imports from it.
- */
-import type { Report } from '../server/engine/report';
-import type { Metrics } from '../server/engine/metrics';
+/* Wire shapes of the server's custom requests: the shared protocol module (server/protocol/index.ts). */
+import { CancelRequest, EvaluateRequest, ExperimentInfoRequest, RunFinishedNotification, RunsRequest, TrainRequest } from '../server/protocol/index';
+export type { TrainProgress, TrainResult } from '../server/protocol/index';
+import type { TrainParams as ProtocolTrainParams } from '../server/protocol/index';
 
 export const Methods = {
-  experimentInfo: 'iit/experimentInfo',
-  train: 'iit/train',
-  evaluate: 'iit/evaluate',
-  cancel: 'iit/cancel',
-  runs: 'iit/runs',
-  runFinished: 'iit/runFinished',
+  experimentInfo: ExperimentInfoRequest.method,
+  train: TrainRequest.method,
+  evaluate: EvaluateRequest.method,
+  cancel: CancelRequest.method,
+  runs: RunsRequest.method,
+  runFinished: RunFinishedNotification.method,
 } as const;
 
-export interface TrainParams {
-  uri: string;
-  config?: string;
-  backend?: string;
-  seed?: number;
-  /** Continue from this run directory's weights. */
+export interface TrainParams extends ProtocolTrainParams {
+  /** Continue from this run directory's weights (not yet honoured by the server). */
   resumeFrom?: string;
   runId: string;
-}
-
-export interface TrainResult {
-  runId: string;
-  runDir: string;
-  report: Report;
-}
-
-/** What the extension reads from a $/progress report of iit/train (extra fields beyond message/percentage). */
-export interface TrainProgress {
-  kind: 'begin' | 'report' | 'end';
-  message?: string;
-  percentage?: number;
-  step?: number;
-  totalSteps?: number;
-  losses?: Record<string, number>;
-  /** Present when this step evaluated. */
-  metrics?: Metrics;
 }
 
 export interface EvaluateParams {
