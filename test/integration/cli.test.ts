@@ -60,6 +60,15 @@ test('the same seed gives the same report twice; another seed does not', () => {
   assert.notDeepEqual(run('6', 's6').parameters, a.parameters);
 });
 
+test('demo (npm start) prints Figure 1 before and after: 81.25% → 100% IIA and the Figure 1e parameters', () => {
+  const r = cli('demo');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /before\s+train\s+100\.00%\s+81\.25%\s+81\.25%\s+81\.25%/);
+  assert.match(r.stdout, /after\s+train\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%/);
+  assert.match(r.stdout, /W1 = \[0\.5012, 0\.0500\]\s+W2 = \[0\.0500, 0\.5512\]\s+w = \[1\.0231, 1\.0256\]\s+b = -0\.9488/);
+  assert.match(r.stdout, /mismatching interventions before: 6 of 32/);
+});
+
 test('inspect lists variables, sites and the alignment', () => {
   const r = cli('inspect', 'samples/conjunction/figure1.ts', '--json');
   assert.equal(r.code, 0, r.stderr);
