@@ -271,5 +271,5 @@ export class CausalModel<M extends Record<string, Value> = Record<string, Value>
  * equations' parameters, so `f: ({ X1, X2 }) => X1 && X2` is checked by tsc.
  */
 export function causalModel<M extends Record<string, Value>>(decls: ModelDecls<M>): CausalModel<M> {
-  return new CausalModel(decls, callerLocation(3));
+  return new CausalModel(decls, callerLocation());
 }

@@ -53,7 +53,7 @@ export class IITError extends Error {
  * Where the first caller outside the engine sits in user code, read from the
  * stack; with source maps enabled this is the experiment file's own line.
  */
-export function callerLocation(_depth = 0): SourceLocation | undefined {
+export function callerLocation(): SourceLocation | undefined {
   const stack = new Error().stack?.split('\n').slice(1) ?? [];
   for (const l of stack) {
     const m = /\(?((?:file:\/\/)?[^()\s]+):(\d+):(\d+)\)?$/.exec(l.trim());

@@ -172,5 +172,5 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
  * plain values, since equations make Experiment<M> invariant in M.
  */
 export function experiment<M extends Record<string, Value>>(decl: ExperimentDecl<M>): Experiment {
-  return new Experiment(decl, callerLocation(3)) as unknown as Experiment;
+  return new Experiment(decl, callerLocation()) as unknown as Experiment;
 }

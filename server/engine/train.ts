@@ -290,7 +290,6 @@ export async function train(session: Session, opts: { seed: number; hooks?: Trai
   const trainer = opts.trainer ?? new Trainer(session, opts.seed);
   const history: { step: number; metrics: Metrics }[] = [];
   const B = cfg.training.batchSize;
-  const t0 = performance.now();
   let trainMs = 0;
   let stoppedEarly = false;
   let cancelled = false;
@@ -338,7 +337,6 @@ export async function train(session: Session, opts: { seed: number; hooks?: Trai
     if (!opts.trainer) trainer.dispose();
   }
   const trainSeconds = trainMs / 1000;
-  void t0;
   return {
     steps: trainer.step,
     before,
