@@ -1,18 +1,25 @@
 /**
  * Compute backends for the one TensorFlow.js code path, chosen at run time.
- * `auto` takes the first available of: tensorflow-gpu (@tensorflow/tfjs-node-gpu),
- * webgpu on a hardware adapter (Dawn through the npm `webgpu` package),
- * tensorflow (@tensorflow/tfjs-node), wasm, webgpu on a software adapter
- * (Mesa's lavapipe: slower than wasm for matmuls, but it has the
- * convolution gradients wasm lacks), cpu. The tfjs-node packages are never
+ *
+ * `auto` takes the first usable backend in AUTO_ORDER (tensorflow-gpu, webgpu,
+ * tensorflow, wasm, cpu), with one exception decided from measurements
+ * (docs/BACKENDS.md): a *software* WebGPU adapter (Mesa lavapipe, SwiftShader)
+ * ranks after wasm, because wasm trains MLPs faster; it still ranks above cpu,
+ * and a convolutional experiment (which wasm cannot train: no
+ * Conv2DBackpropFilter) lands on it. The tfjs-node packages are never
  * dependencies: they are resolved from the user's workspace first, then from
  * this package, as the ESLint extension resolves `eslint`.
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { tf } from '../engine/tf';
 import { packageRequire as require, packageRoot } from './packageRoot';
 import { installWasmMatMul } from './wasmKernels';
+
+export { measureMatmulPeak } from './measure';
 
 export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 export const AUTO_ORDER: BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -32,8 +39,15 @@ export interface BackendReport {
 export interface Selection {
   name: BackendName;
   device?: string;
-  /** Backends passed over under `auto`, with the reason. */
+  /** Backends passed over, in the order considered, with the reason. */
   fallbacks: { name: BackendName; reason: string }[];
+}
+
+export interface UseOptions {
+  workspaceRoot?: string;
+  /** tfjs kernel names (forward and gradient) the work needs; a backend lacking any is skipped. */
+  requiredKernels?: string[];
+  log?: (msg: string) => void;
 }
 
 /** The tfjs backend name each of ours registers. */
@@ -50,19 +64,38 @@ const NODE_PACKAGE: Partial<Record<BackendName, string>> = {
   tensorflow: '@tensorflow/tfjs-node',
 };
 
-let webgpuAdapter: Promise<{ device?: string; software: boolean } | string> | undefined;
+/** The tfjs backend name a BackendName activates ('tensorflow-gpu' registers as 'tensorflow'). */
+export function tfBackendName(name: BackendName): string {
+  return TF_NAME[name];
+}
 
-function gist(e: unknown): string {
+/** Dawn and Mesa want XDG_RUNTIME_DIR; unset, Mesa prints a warning on every start. */
+function ensureRuntimeDir(env: NodeJS.ProcessEnv = process.env): void {
+  env.XDG_RUNTIME_DIR ||= os.tmpdir();
+}
+
+/** The short, actionable part of a native package's load error. */
+function gist(pkg: string, e: unknown): string {
   const msg = (e as Error)?.message ?? String(e);
-  if (/libcudart|libcudnn|libcublas|CUDA/i.test(msg)) return 'CUDA libraries not found (tfjs-node-gpu needs CUDA 11.2 and cuDNN 8.1)';
-  if (/libtensorflow/i.test(msg)) return 'libtensorflow not found (its install script could not download it)';
+  if (/libcudart|libcudnn|libcublas|libcufft|libcurand|libcusolver|libcusparse|CUDA/i.test(msg)) {
+    const lib = /lib(cu\w+)\.so[.\d]*/.exec(msg)?.[0];
+    return `CUDA libraries not found${lib ? ` (${lib})` : ''}: tfjs-node-gpu 4.x needs CUDA 11.2 and cuDNN 8.1`;
+  }
+  if (/libtensorflow/i.test(msg)) {
+    return `libtensorflow not found: reinstall ${pkg} where its install script can download it`;
+  }
+  if (/tfjs_binding\.node/.test(msg)) {
+    return `installed, but its native addon was never built: run \`npm rebuild ${pkg}\` with internet access`;
+  }
   return msg.split('\n')[0]!.slice(0, 200);
 }
 
-function resolveFrom(pkg: string, workspaceRoot?: string): string | undefined {
-  for (const base of [workspaceRoot, packageRoot].filter(Boolean) as string[]) {
+/** Resolves a package from the workspace's node_modules first, then from IIT Studio's own. */
+export function resolveFrom(pkg: string, workspaceRoot?: string): string | undefined {
+  for (const base of [workspaceRoot, packageRoot]) {
+    if (!base) continue;
     try {
-      return createRequire(path.join(base, 'package.json')).resolve(pkg);
+      return createRequire(path.join(path.resolve(base), 'package.json')).resolve(pkg);
     } catch {
       // not there: try the next place
     }
@@ -70,162 +103,253 @@ function resolveFrom(pkg: string, workspaceRoot?: string): string | undefined {
   return undefined;
 }
 
+interface AdapterInfo {
+  device: string;
+  software: boolean;
+}
+
+let webgpuProbe: Promise<AdapterInfo | string> | undefined;
+
 /**
  * Looks for a WebGPU adapter in a child process: Dawn prints warnings on the
  * native stderr while it enumerates adapters, which would otherwise land in
- * the output of every run that merely considers webgpu.
+ * the output of every run that merely considers webgpu. Cached per process.
  */
-async function probeWebgpu(): Promise<{ device?: string; software: boolean } | string> {
-  webgpuAdapter ??= (async () => {
+function probeWebgpu(): Promise<AdapterInfo | string> {
+  webgpuProbe ??= new Promise((resolve) => {
+    let entry: string;
+    try {
+      entry = require.resolve('webgpu');
+    } catch {
+      resolve('not installed');
+      return;
+    }
     const script = `
-      process.env.XDG_RUNTIME_DIR ||= '/tmp';
-      let webgpu;
-      try { webgpu = require('webgpu'); } catch { console.log(JSON.stringify({ error: 'not installed' })); process.exit(0); }
-      webgpu.create([]).requestAdapter({ powerPreference: 'high-performance' }).then(
-        (a) => console.log(JSON.stringify(a ? { info: { description: a.info.description, device: a.info.device, vendor: a.info.vendor } } : { error: 'no Vulkan adapter' })),
+      require(${JSON.stringify(entry)}).create([]).requestAdapter({ powerPreference: 'high-performance' }).then(
+        (a) => {
+          if (!a) return console.log(JSON.stringify({ error: 'no Vulkan adapter' }));
+          const i = a.info;
+          console.log(JSON.stringify({ info: { description: i.description, device: i.device, vendor: i.vendor,
+            architecture: i.architecture, fallback: i.isFallbackAdapter ?? a.isFallbackAdapter } }));
+          process.exit(0);
+        },
         (e) => console.log(JSON.stringify({ error: 'no Vulkan adapter (' + e.message + ')' })),
       );`;
-    const { spawnSync } = await import('node:child_process');
-    const r = spawnSync(process.execPath, ['-e', script], { cwd: packageRoot, encoding: 'utf8', timeout: 60_000 });
-    const line = r.stdout?.trim().split('\n').at(-1);
-    if (!line) return `no Vulkan adapter (${(r.stderr || r.error?.message || 'probe failed').trim().split('\n').at(-1)})`;
-    const res = JSON.parse(line) as { error?: string; info?: { description?: string; device?: string; vendor?: string } };
-    if (res.error) return res.error;
-    const device = res.info?.description || res.info?.device || res.info?.vendor || 'unknown adapter';
-    return { device, software: /llvmpipe|lavapipe|swiftshader|software/i.test(device) };
-  })();
-  return webgpuAdapter;
+    const env = { ...process.env };
+    ensureRuntimeDir(env);
+    execFile(process.execPath, ['-e', script], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      const line = stdout.trim().split('\n').at(-1);
+      if (!line?.startsWith('{')) {
+        const why = (stderr || err?.message || 'the probe printed nothing').trim().split('\n').at(-1);
+        resolve(`no Vulkan adapter (${why})`);
+        return;
+      }
+      const res = JSON.parse(line) as {
+        error?: string;
+        info?: { description?: string; device?: string; vendor?: string; architecture?: string; fallback?: boolean };
+      };
+      if (res.error || !res.info) {
+        resolve(res.error ?? 'no Vulkan adapter');
+        return;
+      }
+      const i = res.info;
+      const device = i.description || i.device || i.vendor || 'unknown adapter';
+      const software =
+        i.fallback === true ||
+        i.architecture === 'software' ||
+        /llvmpipe|lavapipe|swiftshader|software/i.test(`${device} ${i.device ?? ''}`);
+      resolve({ device, software });
+    });
+  });
+  return webgpuProbe;
 }
 
 /** Installs Dawn's navigator.gpu and registers tfjs's webgpu backend in this process. */
 function loadWebgpu(): void {
-  process.env.XDG_RUNTIME_DIR ||= '/tmp';
+  ensureRuntimeDir();
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (!g.navigator?.gpu) {
     const webgpu = require('webgpu') as { create(flags: string[]): unknown; globals: object };
     Object.assign(globalThis, webgpu.globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu: webgpu.create([]) }, configurable: true });
+    // Node 21+ has a read-only global navigator; redefine it with gpu added.
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { ...(g.navigator ?? {}), gpu: webgpu.create([]) },
+      configurable: true,
+      writable: true,
+    });
   }
   require('@tensorflow/tfjs-backend-webgpu');
+}
+
+let wasmLoaded: { simd: boolean } | undefined;
+
+/**
+ * Loads tfjs-backend-wasm with its .wasm binaries taken from the package's own
+ * dist folder (a plain file-path prefix works in Node: Emscripten reads it with
+ * fs), so the backend also works when IIT Studio's code is bundled elsewhere.
+ * Multi-threaded wasm is not possible in Node: tfjs reports no thread support
+ * there, and forcing it fails because its pthread workers load from a Blob
+ * URL, which Node's worker_threads refuse.
+ */
+async function loadWasm(): Promise<{ simd: boolean }> {
+  if (wasmLoaded) return wasmLoaded;
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  const dist =
+    path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+  const binary = simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+  if (!existsSync(dist + binary))
+    throw new Error(`${dist + binary} is missing: reinstall @tensorflow/tfjs-backend-wasm`);
+  wasm.setWasmPaths(dist);
+  wasmLoaded = { simd };
+  return wasmLoaded;
 }
 
 async function probe(name: BackendName, workspaceRoot?: string): Promise<BackendReport> {
   if (name === 'cpu') return { name, available: true, device: 'JavaScript' };
   if (name === 'wasm') {
     try {
-      require('@tensorflow/tfjs-backend-wasm');
-      return { name, available: true, device: 'WebAssembly (SIMD)' };
+      const { simd } = await loadWasm();
+      return { name, available: true, device: `WebAssembly${simd ? ' SIMD' : ''}, 1 thread` };
     } catch (e) {
-      return { name, available: false, reason: gist(e) };
+      return { name, available: false, reason: gist('@tensorflow/tfjs-backend-wasm', e) };
     }
   }
   if (name === 'webgpu') {
     const a = await probeWebgpu();
     if (typeof a === 'string') return { name, available: false, reason: a };
-    return { name, available: true, device: a.device, software: a.software, ...(a.software ? { reason: 'software adapter only' } : {}) };
+    return { name, available: true, device: a.device, software: a.software };
   }
   const pkg = NODE_PACKAGE[name]!;
   const file = resolveFrom(pkg, workspaceRoot);
   if (!file) return { name, available: false, reason: 'not installed' };
   try {
+    // Registers the 'tensorflow' backend on the engine every @tensorflow/tfjs-core copy in the process shares.
     require(file);
-    return { name, available: true, device: name === 'tensorflow-gpu' ? 'CUDA' : 'libtensorflow (CPU)' };
   } catch (e) {
-    return { name, available: false, reason: gist(e) };
+    return { name, available: false, reason: gist(pkg, e) };
   }
+  if (!tf.findBackendFactory('tensorflow')) {
+    return { name, available: false, reason: `${pkg} loaded but did not register the 'tensorflow' backend` };
+  }
+  const where = path.relative(workspaceRoot ?? packageRoot, file).startsWith('..') ? 'IIT Studio' : 'workspace';
+  return {
+    name,
+    available: true,
+    device: `${name === 'tensorflow-gpu' ? 'libtensorflow GPU (CUDA)' : 'libtensorflow CPU'}, from the ${where}`,
+  };
 }
 
-/** Every backend, available or not, with the device or the reason. */
+/** Every backend in AUTO_ORDER, available or not, with the device or the reason. */
 export async function probeBackends(opts: { workspaceRoot?: string } = {}): Promise<BackendReport[]> {
   const out: BackendReport[] = [];
   for (const name of AUTO_ORDER) out.push(await probe(name, opts.workspaceRoot));
   return out;
 }
 
-/** The kernels a backend lacks among `kernels` (forward and gradient kernel names). */
-export function missingKernels(name: BackendName, kernels: string[]): string[] {
-  // Kernels register when the backend's package loads; webgpu's registers only once navigator.gpu exists.
+/** The kernels a backend lacks among `kernels` (tfjs kernel names, forward and gradient). */
+export async function missingKernels(name: BackendName, kernels: string[]): Promise<string[]> {
+  if (kernels.length === 0) return [];
+  // A backend's kernels register when its package loads; webgpu's only once navigator.gpu exists.
   if (name === 'webgpu') loadWebgpu();
-  if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
+  if (name === 'wasm') await loadWasm();
   return kernels.filter((k) => !tf.getKernel(k, TF_NAME[name]));
 }
 
-/** `auto`'s ranking: a software WebGPU adapter goes after wasm (measured ~10× slower on matmuls). */
-function ranked(reports: BackendReport[]): BackendReport[] {
-  const sw = reports.find((r) => r.name === 'webgpu' && r.software);
+/**
+ * `auto`'s ranking. A software WebGPU adapter goes after wasm (wasm trains an
+ * MLP several times faster than lavapipe here) but before cpu (lavapipe
+ * trains a CNN several times faster than cpu, and wasm cannot train one).
+ */
+export function autoRanking(reports: BackendReport[]): BackendReport[] {
+  const sw = reports.find((r) => r.name === 'webgpu' && r.available && r.software);
+  if (!sw) return reports;
   const rest = reports.filter((r) => r !== sw);
-  if (sw) rest.splice(rest.findIndex((r) => r.name === 'cpu'), 0, sw);
+  rest.splice(
+    rest.findIndex((r) => r.name === 'cpu'),
+    0,
+    sw,
+  );
   return rest;
 }
 
-/** Registers and activates a backend ('auto': the best available that has every required kernel). */
-export async function useBackend(
-  name: BackendName | 'auto' | string,
-  opts: { workspaceRoot?: string; requiredKernels?: string[]; log?: (msg: string) => void } = {},
-): Promise<Selection> {
+function availableList(reports: BackendReport[]): string {
+  const ok = reports.filter((r) => r.available).map((r) => r.name);
+  return ok.length ? ok.join(', ') : 'none';
+}
+
+/**
+ * Registers and activates a backend (tf.setBackend + tf.ready). 'auto' takes
+ * the best available one that has every required kernel and records each
+ * backend it passed over; an explicit name that is unavailable or lacks a
+ * kernel throws, saying why and which backends are available.
+ */
+export async function useBackend(name: BackendName | 'auto' | string, opts: UseOptions = {}): Promise<Selection> {
   if (name !== 'auto' && !AUTO_ORDER.includes(name as BackendName)) {
     throw new Error(`unknown backend '${name}': use auto, ${AUTO_ORDER.join(', ')}`);
   }
   const required = opts.requiredKernels ?? [];
+  const reports = await probeBackends(opts);
+  const explicit = name !== 'auto';
+  const candidates = explicit ? reports.filter((r) => r.name === name) : autoRanking(reports);
   const fallbacks: Selection['fallbacks'] = [];
-  const candidates = name === 'auto' ? ranked(await probeBackends(opts)) : [await probe(name as BackendName, opts.workspaceRoot)];
+  const fail = (r: BackendReport, reason: string) =>
+    new Error(`backend ${r.name} ${reason}; available backends: ${availableList(reports)} (or use auto)`);
+  const webgpu = reports.find((r) => r.name === 'webgpu');
   for (const r of candidates) {
     if (!r.available) {
-      if (name !== 'auto') throw new Error(`backend ${r.name} is not available: ${r.reason}`);
+      if (explicit) throw fail(r, `is not available: ${r.reason}`);
       fallbacks.push({ name: r.name, reason: r.reason ?? 'not available' });
       continue;
     }
-    const missing = missingKernels(r.name, required);
+    const missing = await missingKernels(r.name, required);
     if (missing.length) {
       const reason = `lacks kernels ${missing.join(', ')}`;
-      if (name !== 'auto') throw new Error(`backend ${r.name} ${reason} that this experiment needs; choose another (--backend auto)`);
+      if (explicit) throw fail(r, `${reason} that this work needs`);
       fallbacks.push({ name: r.name, reason });
       opts.log?.(`backend ${r.name} skipped: ${reason}`);
       continue;
     }
+    // Under auto a software adapter is considered after wasm: record why it was passed over for wasm.
+    if (!explicit && r.name === 'wasm' && webgpu?.available && webgpu.software) {
+      fallbacks.push({
+        name: 'webgpu',
+        reason: `software adapter only (${webgpu.device}): wasm is faster for this work`,
+      });
+    }
     if (r.name === 'webgpu') loadWebgpu();
     if (r.name === 'wasm') installWasmMatMul();
-    if (!(await tf.setBackend(TF_NAME[r.name]))) {
-      if (name !== 'auto') throw new Error(`backend ${r.name} failed to initialise`);
-      fallbacks.push({ name: r.name, reason: 'failed to initialise' });
+    let ok = false;
+    let initError = '';
+    try {
+      ok = await tf.setBackend(TF_NAME[r.name]);
+      if (ok) await tf.ready();
+    } catch (e) {
+      ok = false;
+      initError = `: ${(e as Error).message}`;
+    }
+    if (!ok) {
+      const reason = `failed to initialise${initError}`;
+      if (explicit) throw fail(r, reason);
+      fallbacks.push({ name: r.name, reason });
       continue;
     }
-    await tf.ready();
     opts.log?.(`backend: ${r.name}${r.device ? ` (${r.device})` : ''}`);
     return { name: r.name, device: r.device, fallbacks };
   }
   throw new Error(`no backend is available: ${fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')}`);
 }
 
-/** Runs fn with a backend active, then restores the previous one. */
-export async function withBackend<T>(name: BackendName, fn: () => T | Promise<T>): Promise<T> {
+/**
+ * Runs fn with a backend active, then restores the previous one. Tensors fn
+ * creates live on that backend; fn should dispose them or return plain data.
+ */
+export async function withBackend<T>(name: BackendName, fn: () => T | Promise<T>, opts: UseOptions = {}): Promise<T> {
   const prev = tf.getBackend();
-  await useBackend(name);
+  await useBackend(name, opts);
   try {
     return await fn();
   } finally {
-    await tf.setBackend(prev);
+    if (prev) await tf.setBackend(prev);
   }
-}
-
-/** Achieved GFLOP/s of a size×size float32 matmul on the active backend (median of 5 after warm-up). */
-export async function measureMatmulPeak(size = 512): Promise<number> {
-  const a = tf.randomNormal([size, size]);
-  const b = tf.randomNormal([size, size]);
-  const once = async () => {
-    const c = tf.matMul(a, b);
-    await c.data();
-    c.dispose();
-  };
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    await once();
-    times.push((performance.now() - t0) / 1000);
-  }
-  a.dispose();
-  b.dispose();
-  times.sort((x, y) => x - y);
-  return (2 * size ** 3) / times[2]! / 1e9;
 }

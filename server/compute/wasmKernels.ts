@@ -39,7 +39,11 @@ export function installWasmMatMul(): void {
       };
       const a = transposeA ? flip(inputs.a as tf.TensorInfo) : inputs.a;
       const b = transposeB ? flip(inputs.b as tf.TensorInfo) : inputs.b;
-      const out = original.kernelFunc({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+      const out = original.kernelFunc({
+        inputs: { a, b },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      });
       for (const t of temps) (backend as { disposeData(id: object): void }).disposeData(t.dataId);
       return out;
     },
