@@ -33,6 +33,18 @@ export interface TrainHooks {
   onStep?: (p: StepProgress) => void;
   onEval?: (step: number, metrics: Metrics) => void;
   signal?: AbortSignal;
+  /** Awaited after every step (checkpoints: the trainer's state is consistent here). */
+  afterStep?: (trainer: Trainer) => Promise<void> | void;
+}
+
+/** Everything besides the weights that a resumed run needs to continue exactly. */
+export interface TrainerState {
+  step: number;
+  rng: number;
+  cursor: number;
+  /** Exhaustive mode's shuffled epoch order, base64 of an Int32Array. */
+  order?: string;
+  optimizer: Awaited<ReturnType<Optimizer['getState']>>;
 }
 
 export interface TrainResult {
@@ -253,6 +265,27 @@ export class Trainer {
     return out;
   }
 
+  async getState(): Promise<TrainerState> {
+    return {
+      step: this.step,
+      rng: this.rng.state,
+      cursor: this.cursor,
+      ...(this.order ? { order: Buffer.from(this.order.buffer, this.order.byteOffset, this.order.byteLength).toString('base64') } : {}),
+      optimizer: await this.optimizer.getState(),
+    };
+  }
+
+  setState(st: TrainerState): void {
+    this.step = st.step;
+    this.rng.state = st.rng;
+    this.cursor = st.cursor;
+    if (st.order) {
+      const b = Buffer.from(st.order, 'base64');
+      this.order = new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    }
+    this.optimizer.setState(st.optimizer);
+  }
+
   dispose(): void {
     this.optimizer.dispose();
     if (this.explicit) this.pairSplit.dispose();
@@ -283,10 +316,11 @@ function concatInt(xs: Int32Array[]): Int32Array {
 }
 
 /** Trains the session's network to the configured number of steps (or until targets are met). */
-export async function train(session: Session, opts: { seed: number; hooks?: TrainHooks; trainer?: Trainer }): Promise<TrainResult> {
+export async function train(session: Session, opts: { seed: number; hooks?: TrainHooks; trainer?: Trainer; before?: Metrics }): Promise<TrainResult> {
   const cfg = session.config;
   const evalOpts = { seed: opts.seed };
-  const before = cfg.evaluation.before ? await evaluate(session, evalOpts) : undefined;
+  // A resumed run passes the `before` it measured at its start.
+  const before = opts.before ?? (cfg.evaluation.before ? await evaluate(session, evalOpts) : undefined);
   const trainer = opts.trainer ?? new Trainer(session, opts.seed);
   const history: { step: number; metrics: Metrics }[] = [];
   const B = cfg.training.batchSize;
@@ -325,6 +359,7 @@ export async function train(session: Session, opts: { seed: number; hooks?: Trai
           break;
         }
       }
+      await opts.hooks?.afterStep?.(trainer);
       // Let the event loop breathe (cancellation, progress messages).
       if (trainer.step % 16 === 0) await new Promise((r) => setImmediate(r));
     }
