@@ -124,16 +124,20 @@ function probeWebgpu(): Promise<AdapterInfo | string> {
       resolve('not installed');
       return;
     }
+    // Exits explicitly: a live Dawn instance keeps Node running.
     const script = `
-      require(${JSON.stringify(entry)}).create([]).requestAdapter({ powerPreference: 'high-performance' }).then(
+      const done = (o) => process.stdout.write(JSON.stringify(o) + '\\n', () => process.exit(0));
+      let gpu;
+      try { gpu = require(${JSON.stringify(entry)}).create([]); }
+      catch (e) { done({ error: 'the webgpu package failed to load: ' + String(e.message).split('\\n')[0] }); }
+      if (gpu) gpu.requestAdapter({ powerPreference: 'high-performance' }).then(
         (a) => {
-          if (!a) return console.log(JSON.stringify({ error: 'no Vulkan adapter' }));
+          if (!a) return done({ error: 'no Vulkan adapter' });
           const i = a.info;
-          console.log(JSON.stringify({ info: { description: i.description, device: i.device, vendor: i.vendor,
-            architecture: i.architecture, fallback: i.isFallbackAdapter ?? a.isFallbackAdapter } }));
-          process.exit(0);
+          done({ info: { description: i.description, device: i.device, vendor: i.vendor,
+            architecture: i.architecture, fallback: i.isFallbackAdapter ?? a.isFallbackAdapter } });
         },
-        (e) => console.log(JSON.stringify({ error: 'no Vulkan adapter (' + e.message + ')' })),
+        (e) => done({ error: 'no Vulkan adapter (' + e.message + ')' }),
       );`;
     const env = { ...process.env };
     ensureRuntimeDir(env);
