@@ -9,11 +9,12 @@ import { loadExperiment, refine } from '../engine/loader';
 import { Session } from '../engine/session';
 import { tf } from '../engine/tf';
 import { describeExperiment } from '../describe';
-import { evalRun, trainRun } from '../runner';
+import { evalRun } from '../runner';
+import { Cancelled, trainJob } from './trainJob';
 
 export type Job =
   | { kind: 'check'; file: string }
-  | { kind: 'train'; file: string; config?: string; seed?: number; backend?: string; out: string }
+  | { kind: 'train'; runId: string; runDir: string; resume: boolean; file?: string; config?: string; seed?: number; backend?: string; checkpointEvery?: number }
   | { kind: 'evaluate'; file: string; runDir: string; backend?: string };
 
 export interface WorkerError {
@@ -24,6 +25,17 @@ export interface WorkerError {
   subject?: string;
 }
 
+/** Messages a worker sends to the server. */
+export type WorkerMessage =
+  | { type: 'info'; info: ReturnType<typeof describeExperiment> }
+  | { type: 'started'; step: number; totalSteps: number; resumedFrom?: number; backend: string }
+  | { type: 'step'; progress: import('../engine/train').StepProgress }
+  | { type: 'eval'; step: number; metrics: import('../engine/metrics').Metrics }
+  | { type: 'checkpoint'; step: number }
+  | { type: 'done'; report: import('../engine/report').Report; runDir: string }
+  | { type: 'cancelled'; step: number }
+  | { type: 'error'; error: WorkerError };
+
 function toError(e: unknown): WorkerError {
   if (e instanceof IITError) {
     const r = refine(e);
@@ -32,8 +44,8 @@ function toError(e: unknown): WorkerError {
   return { code: 'internal', message: (e as Error)?.stack ?? String(e) };
 }
 
-const send = (m: unknown) => process.send?.(m);
-const abort = new AbortController();
+const send = (m: WorkerMessage) => process.send?.(m);
+let cancel = false;
 
 async function run(job: Job): Promise<void> {
   if (job.kind === 'check') {
@@ -46,19 +58,19 @@ async function run(job: Job): Promise<void> {
       session.dispose();
     }
   } else if (job.kind === 'train') {
-    const { report, runDir } = await trainRun({
-      file: job.file,
-      config: job.config,
-      seed: job.seed,
-      backend: job.backend,
-      out: job.out,
-      hooks: {
-        signal: abort.signal,
+    try {
+      const { report, runDir } = await trainJob(job, {
+        onStart: (s) => send({ type: 'started', ...s }),
         onStep: (p) => send({ type: 'step', progress: p }),
         onEval: (step, metrics) => send({ type: 'eval', step, metrics }),
-      },
-    });
-    send({ type: 'done', report, runDir });
+        onCheckpoint: (step) => send({ type: 'checkpoint', step }),
+        cancelled: () => cancel,
+      });
+      send({ type: 'done', report, runDir });
+    } catch (e) {
+      if (e instanceof Cancelled) send({ type: 'cancelled', step: e.step });
+      else throw e;
+    }
   } else {
     const report = await evalRun({ file: job.file, runDir: job.runDir, backend: job.backend });
     send({ type: 'done', report, runDir: job.runDir });
@@ -67,7 +79,7 @@ async function run(job: Job): Promise<void> {
 
 process.on('message', (m: Job | { kind: 'cancel' }) => {
   if (m.kind === 'cancel') {
-    abort.abort();
+    cancel = true;
     return;
   }
   run(m).then(
