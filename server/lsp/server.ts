@@ -508,7 +508,7 @@ export function startServer(connection: Connection = stdioConnection()): void {
       writeStatus(runDir, 'cancelled', { step: outcome.step });
       progress({ kind: 'end', runId, message: `cancelled at step ${outcome.step}` });
       void connection.sendNotification(RunFinishedNotification, { runId, runDir, status: 'cancelled', error: `cancelled at step ${outcome.step}` });
-      throw new ResponseError(LSPErrorCodes.RequestCancelled, `run ${runId} was cancelled at step ${outcome.step}; continue it with iit/train { resume: '${runId}' }`, { runId, runDir, step: outcome.step });
+      throw new ResponseError(LSPErrorCodes.RequestCancelled, `run ${runId} was cancelled at step ${outcome.step}; continue it with iit/train { resume: '${runId}' }`, { runId, runDir, step: outcome.step, ...(outcome.requestedAt !== undefined ? { requestedAt: outcome.requestedAt } : {}) });
     }
     const e: WorkerError = outcome.type === 'error' ? outcome.error : { code: 'internal', message: `unexpected worker answer ${outcome.type}` };
     const msg = formatError(e);

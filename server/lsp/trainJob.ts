@@ -186,6 +186,8 @@ export async function trainJob(
             hooks.onCheckpoint(t.step);
           }
           if (stop) throw new Cancelled(t.step);
+          // Yield to the event loop every step so a cancel message is seen before the next batch.
+          await new Promise((r) => setImmediate(r));
         },
       },
     }).catch((e) => Promise.reject(loc(e)));

@@ -33,7 +33,7 @@ export type WorkerMessage =
   | { type: 'eval'; step: number; metrics: import('../engine/metrics').Metrics }
   | { type: 'checkpoint'; step: number }
   | { type: 'done'; report: import('../engine/report').Report; runDir: string }
-  | { type: 'cancelled'; step: number }
+  | { type: 'cancelled'; step: number; requestedAt?: number }
   | { type: 'error'; error: WorkerError };
 
 function toError(e: unknown): WorkerError {
@@ -46,6 +46,9 @@ function toError(e: unknown): WorkerError {
 
 const send = (m: WorkerMessage) => process.send?.(m);
 let cancel = false;
+/** The last step finished when the cancel arrived. */
+let step = 0;
+let requestedAt: number | undefined;
 
 async function run(job: Job): Promise<void> {
   if (job.kind === 'check') {
@@ -61,14 +64,17 @@ async function run(job: Job): Promise<void> {
     try {
       const { report, runDir } = await trainJob(job, {
         onStart: (s) => send({ type: 'started', ...s }),
-        onStep: (p) => send({ type: 'step', progress: p }),
+        onStep: (p) => {
+          step = p.step;
+          send({ type: 'step', progress: p });
+        },
         onEval: (step, metrics) => send({ type: 'eval', step, metrics }),
         onCheckpoint: (step) => send({ type: 'checkpoint', step }),
         cancelled: () => cancel,
       });
       send({ type: 'done', report, runDir });
     } catch (e) {
-      if (e instanceof Cancelled) send({ type: 'cancelled', step: e.step });
+      if (e instanceof Cancelled) send({ type: 'cancelled', step: e.step, ...(requestedAt !== undefined ? { requestedAt } : {}) });
       else throw e;
     }
   } else {
@@ -79,6 +85,7 @@ async function run(job: Job): Promise<void> {
 
 process.on('message', (m: Job | { kind: 'cancel' }) => {
   if (m.kind === 'cancel') {
+    if (!cancel) requestedAt = step;
     cancel = true;
     return;
   }
