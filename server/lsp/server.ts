@@ -48,7 +48,7 @@ import {
 import { FrameGuard } from './guard';
 import { SourceIndex, type Range } from './ranges';
 import { listRuns, readRun, RUN_ID } from './runStore';
-import { startWorker, type Outcome, type WorkerHandle } from './supervisor';
+import { killAllWorkers, startWorker, type Outcome, type WorkerHandle } from './supervisor';
 import { STATUS } from './trainJob';
 import type { WorkerError } from './worker';
 
@@ -68,6 +68,9 @@ interface Run {
   seed?: number;
   backend?: string;
 }
+
+/** Unsaved texts written beside their files for a check; removed even when the server is terminated. */
+const tmpFiles = new Set<string>();
 
 const bad = (msg: string) => new ResponseError(ErrorCodes.InvalidParams, msg);
 
@@ -251,6 +254,7 @@ export function startServer(connection: Connection = stdioConnection()): void {
     const file = fileURLToPath(doc.uri);
     const tmp = path.join(path.dirname(file), `.${path.basename(file).replace(/\.[cm]?ts$/, '')}.iit-check-${process.pid}-${doc.version}-${Date.now() % 1e6}.ts`);
     writeFileSync(tmp, doc.getText());
+    tmpFiles.add(tmp);
     try {
       const w = startWorker({ kind: 'check', file: tmp }, () => undefined, opts.checkTimeoutMs ?? 10_000);
       if (track) {
@@ -260,6 +264,7 @@ export function startServer(connection: Connection = stdioConnection()): void {
       return { outcome: await w.done, loaded: tmp };
     } finally {
       rmSync(tmp, { force: true });
+      tmpFiles.delete(tmp);
     }
   }
 
@@ -583,11 +588,18 @@ export function startServer(connection: Connection = stdioConnection()): void {
   });
 
   const killAll = () => {
-    for (const r of runs.values()) r.worker?.kill();
-    for (const c of checks.values()) c.worker?.kill();
+    killAllWorkers();
+    for (const f of tmpFiles) rmSync(f, { force: true });
   };
   connection.onShutdown(killAll);
   process.on('exit', killAll);
+  // A terminated server takes its workers with it (an infinite loop in one would otherwise spin on).
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      killAll();
+      process.exit(0);
+    });
+  }
 
   documents.listen(connection);
   connection.listen();

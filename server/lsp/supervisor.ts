@@ -16,11 +16,18 @@ export interface WorkerHandle {
 }
 
 const FINAL = new Set(['done', 'error', 'info', 'cancelled']);
+const live = new Set<ChildProcess>();
+
+/** Ends every worker still running (server shutdown). */
+export function killAllWorkers(): void {
+  for (const c of live) c.kill('SIGKILL');
+}
 
 export function startWorker(job: Job, onMessage: (m: WorkerMessage) => void, timeoutMs?: number): WorkerHandle {
   // A debugger flag in the server's own arguments would make every worker fight for its port.
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
   const child = fork(path.join(__dirname, 'worker.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv });
+  live.add(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -44,6 +51,7 @@ export function startWorker(job: Job, onMessage: (m: WorkerMessage) => void, tim
     });
     child.on('error', () => undefined);
     child.on('exit', (code, signal) => {
+      live.delete(child);
       if (timer) clearTimeout(timer);
       if (timedOut) {
         resolve({ type: 'error', error: { code: 'timeout', message: `evaluation timed out after ${timeoutMs! / 1000} s (an equation or the network may loop forever)`, fix: 'make every equation terminate' } });

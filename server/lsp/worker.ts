@@ -83,6 +83,9 @@ async function run(job: Job): Promise<void> {
   }
 }
 
+// The server is gone: stop rather than train for nobody (a busy loop never gets here; the server SIGKILLs those).
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (m: Job | { kind: 'cancel' }) => {
   if (m.kind === 'cancel') {
     if (!cancel) requestedAt = step;

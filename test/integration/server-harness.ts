@@ -31,8 +31,8 @@ export class Harness {
   private tapping = false;
   readonly runsDir = mkdtempSync(path.join(os.tmpdir(), 'iit-runs-'));
 
-  async start(init: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<void> {
-    this.server = spawn(process.execPath, [path.join(root, 'bin/iit-studio.js'), 'serve', '--stdio'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  async start(init: Record<string, unknown> = {}, env: Record<string, string> = {}, argv = [path.join(root, 'bin/iit-studio.js'), 'serve', '--stdio']): Promise<void> {
+    this.server = spawn(process.execPath, argv, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     this.server.stdout!.on('data', (d: Buffer) => {
       if (this.tapping) this.raw += d.toString();
     });

@@ -107,7 +107,7 @@ test('unsaved edits are checked: fixing the overlap in the buffer clears the dia
   const fixed = readFileSync(path.join(root, rel), 'utf8').replace('[[2, 4]]', '[[3, 4]]');
   await h.conn.sendNotification('textDocument/didChange', { textDocument: { uri: uriOf(rel), version: 2 }, contentChanges: [{ text: fixed }] });
   await waitFor(() => h.diagnostics.get(uriOf(rel))?.length === 0 || undefined, 'cleared diagnostics');
-  const stray = spawnSync('sh', ['-c', `ls -a ${path.join(root, dir)} | grep iit-check || true`], { encoding: 'utf8' }).stdout;
+  const stray = spawnSync('sh', ['-c', `ls -a ${path.join(root, dir)} | grep iit-check-${h.server.pid}- || true`], { encoding: 'utf8' }).stdout;
   assert.equal(stray, '', 'temporary check files are deleted');
 });
 
@@ -228,4 +228,27 @@ test('untrusted: no checks and no runs until the client says the workspace is tr
   assert.deepEqual(await waitFor(() => h.diagnostics.get(uriOf(rel)), 'untrusted diagnostics'), []);
   await h.conn.sendNotification('iit/setTrusted', { trusted: true });
   await waitFor(() => h.diagnostics.get(uriOf(rel))?.[0], 'diagnostics once trusted');
+});
+
+test('node dist/server.js --stdio serves too; a terminated server takes its workers with it', async () => {
+  const s = new Harness();
+  await s.start({ checkTimeoutMs: 60_000 }, {}, [path.join(root, 'dist/server.js'), '--stdio']);
+  try {
+    await s.open(`${dir}/infinite-loop.ts`);
+    const children = () => spawnSync('ps', ['-o', 'pid=', '--ppid', String(s.server.pid)], { encoding: 'utf8' }).stdout.trim().split(/\s+/).filter(Boolean).map(Number);
+    const [worker] = await waitFor(() => (children().length ? children() : undefined), 'a check worker');
+    s.server.kill('SIGTERM');
+    const gone = () => {
+      try {
+        process.kill(worker!, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    };
+    assert.ok(await waitFor(gone, 'the spinning worker to end', 20_000));
+  } finally {
+    s.stop();
+    rmSync(s.runsDir, { recursive: true, force: true });
+  }
 });
