@@ -545,7 +545,10 @@ export function startServer(connection: Connection = stdioConnection()): void {
     const dir = runsDir(rootOf(file));
     let runDir: string | undefined;
     if (typeof p.runId === 'string') runDir = RUN_ID.test(p.runId) ? path.join(dir, p.runId) : undefined;
-    else if (typeof p.runDir === 'string') runDir = path.resolve(p.runDir);
+    else if (typeof p.runDir === 'string') {
+      runDir = path.resolve(p.runDir);
+      if (!inside(dir, runDir) && !roots.some((r) => inside(r, runDir!))) throw bad(`runDir ${runDir} is outside the workspace and the runs directory ${dir}`);
+    }
     else throw bad('iit/evaluate needs runId (or runDir)');
     if (!runDir || !existsSync(path.join(runDir, 'model.json'))) throw bad(`no run ${JSON.stringify(p.runId ?? p.runDir)} with weights in ${dir}`);
     const r = await startWorker({ kind: 'evaluate', file, runDir, backend: (p.backend as string | undefined) ?? opts.backend }, () => undefined).done;

@@ -95,6 +95,23 @@ test('a worker that exits while loading is an error diagnostic; the server stays
   assert.ok(await h.conn.sendRequest('iit/runs', {}));
 });
 
+test('a worker that runs out of memory is an error diagnostic; the server stays up', async () => {
+  // A small heap for this server and its workers, so the fixture exhausts it quickly.
+  const s = new Harness();
+  await s.start({ checkTimeoutMs: 60_000 }, { NODE_OPTIONS: '--max-old-space-size=256' });
+  try {
+    const rel = `${dir}/oom.ts`;
+    await s.open(rel);
+    const [d] = await waitFor(() => s.diagnostics.get(uriOf(rel)), 'oom diagnostics');
+    assert.equal(d!.code, 'out-of-memory');
+    assert.match(d!.message, /the worker (was killed by SIG\w+|exited with code \d+) \(out of memory\)/);
+    assert.ok(await s.conn.sendRequest('iit/runs', {}));
+  } finally {
+    s.stop();
+    rmSync(s.runsDir, { recursive: true, force: true });
+  }
+});
+
 test('a syntax error is placed where esbuild finds it', async () => {
   const [d] = await diagnosticsOf('test/fixtures/bad/syntax.ts');
   assert.equal(d!.code, 'syntax');
@@ -203,6 +220,7 @@ test('bad input on the wire gets JSON-RPC errors and the server keeps answering'
   await assert.rejects(h.conn.sendRequest('iit/cancel', { runId: 'no-such-run' }), (e: never) => invalid(e, /no queued or running run with id "no-such-run"/));
   await assert.rejects(h.conn.sendRequest('iit/cancel', { runId: 42 }), (e: never) => invalid(e, /runId must be a string/));
   await assert.rejects(h.conn.sendRequest('iit/evaluate', { uri: uriOf(`${dir}/clean.ts`), runId: 'no-such-run' }), (e: never) => invalid(e, /no run "no-such-run"/));
+  await assert.rejects(h.conn.sendRequest('iit/evaluate', { uri: uriOf(`${dir}/clean.ts`), runDir: '/etc' }), (e: never) => invalid(e, /outside the workspace/));
   await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), resume: 'no-such-run' }), (e: never) => invalid(e, /no run "no-such-run"/));
   await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), resume: '../../etc' }), (e: never) => invalid(e, /no run/));
   await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), seed: 'x' }), (e: never) => invalid(e, /seed must be an integer/));
