@@ -110,6 +110,22 @@ test('cancel stops within one batch, leaves a checkpoint, and resumes to the sam
   await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(LONG), resume: 'cancelled' }), /already finished/);
 });
 
+test('exhaustive pairs: a run cancelled mid-epoch resumes to the same report as an uninterrupted one', async () => {
+  const whole = await train({ config: 'exhaustive', runId: 'ex-whole' });
+  const pending = train({ config: 'exhaustive', runId: 'ex-cut', workDoneToken: 'ex-cut' });
+  await waitFor(() => h.progressOf('ex-cut').some((v) => (v.step as number) >= 500), 'step 500');
+  await h.conn.sendRequest('iit/cancel', { runId: 'ex-cut' });
+  await assert.rejects(pending, (e: { code: number }) => e.code === -32800);
+  const cp = JSON.parse(readFileSync(path.join(h.runsDir, 'ex-cut', 'checkpoint.json'), 'utf8')) as { step: number; trainer: { cursor: number; order?: string } };
+  console.log(`exhaustive run cancelled at step ${cp.step} (cursor ${cp.trainer.cursor} of 32 in the epoch's order)`);
+  assert.ok(cp.trainer.order, 'the shuffled epoch order is in the checkpoint');
+  const resumed = await h.conn.sendRequest('iit/train', { uri: uriOf(LONG), resume: 'ex-cut' }) as Result;
+  const { timing: _a, ...a } = resumed.report;
+  const { timing: _b, ...b } = whole.report;
+  assert.deepEqual(a, b);
+  assert.equal(a.steps, 2400);
+});
+
 function cliReport(seed: number) {
   const out = path.join(h.runsDir, `.cli-${seed}`);
   const r = spawnSync(process.execPath, [path.join(root, 'bin/iit-studio.js'), 'train', CLEAN, '--seed', String(seed), '--json', '--out', out], { cwd: root, encoding: 'utf8' });
