@@ -30,7 +30,8 @@ const edits = () => import('./sourceEdits');
 let connection: ServerConnection | undefined;
 
 const BACKENDS: { id: string; detail: string }[] = [
-  { id: 'auto', detail: 'the fastest available: GPU (WebGPU) first, then TensorFlow native, WASM, CPU' },
+  { id: 'auto', detail: 'the fastest available: GPU (TensorFlow CUDA, WebGPU) first, then TensorFlow native, WASM, CPU' },
+  { id: 'tensorflow-gpu', detail: 'native libtensorflow with CUDA (@tensorflow/tfjs-node-gpu), if installed' },
   { id: 'webgpu', detail: 'GPU through Dawn (Vulkan/Metal/D3D12)' },
   { id: 'tensorflow', detail: 'native libtensorflow (@tensorflow/tfjs-node), if installed' },
   { id: 'wasm', detail: 'WebAssembly; fast for MLPs, cannot train convolutions' },
@@ -217,7 +218,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // ----- training -----
   const train = async (uri: vscode.Uri, config: string | undefined, backend: string, resumeFrom?: RunView) => {
     const c = await client();
-    const runId = `live:${randomUUID()}`;
+    const runId = `live-${randomUUID()}`;
     const view: RunView = {
       id: runId,
       experiment: path.basename(uri.fsPath, '.ts'),

@@ -28,6 +28,19 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 
+/** Runs a test body; on failure leaves a screenshot and prints the extension's logs for the CI report. */
+function reported(name: string, body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await body();
+    } catch (e) {
+      await shot(`failed-${name}`).catch(() => undefined);
+      console.error(`--- extension logs after '${name}' failed:\n${cs?.extensionLogs()}\n--- code-server:\n${cs?.logs().slice(-5000)}`);
+      throw e;
+    }
+  };
+}
+
 before(async () => {
   if (skip) return;
   if (!existsSync(path.join(root, 'dist', 'server.js'))) throw new Error('dist/ is missing: run `npm run build` first');
@@ -51,15 +64,15 @@ after(async () => {
   rmSync(ws, { recursive: true, force: true });
 });
 
-test('the IIT sidebar lists the experiments, their variables and alignment', { skip, timeout: 180_000 }, async () => {
+test('the IIT sidebar lists the experiments, their variables and alignment', { skip, timeout: 180_000 }, reported('sidebar', async () => {
   await openIitSidebar(page);
   await expandTreeRow(page, 'Experiments', 'figure1');
   const labels = (await treeLabels(page, 'Experiments')).join('\n');
   assert.match(labels, /figure1/);
   await shot('1-sidebar');
-});
+}));
 
-test('train Figure 1 from the command palette and read 100% IIA in the results heatmap', { skip, timeout: 300_000 }, async () => {
+test('train Figure 1 from the command palette and read 100% IIA in the results heatmap', { skip, timeout: 300_000 }, reported('train', async () => {
   await trainFromPalette(page, 'figure1.ts', 'cpu');
   await waitForNotification(page, /training of figure1 finished/, 240_000);
   await shot('2-finished');
@@ -72,9 +85,9 @@ test('train Figure 1 from the command palette and read 100% IIA in the results h
   assert.ok(cells.length > 0, 'heatmap has cells');
   assert.ok(cells.every((c) => /100(\.0+)?%/.test(c)), `cells: ${cells.join(', ')}`);
   await shot('3-results');
-});
+}));
 
-test('hovering an alignment entry shows its neurons', { skip, timeout: 180_000 }, async () => {
+test('hovering an alignment entry shows its neurons', { skip, timeout: 180_000 }, reported('hover', async () => {
   await page.keyboard.press('Control+P');
   await page.keyboard.type('figure1.ts');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'figure1.ts' }).first().waitFor();
@@ -92,9 +105,9 @@ test('hovering an alignment entry shows its neurons', { skip, timeout: 180_000 }
   }
   assert.match(text, /neurons: site h1 \[0:1\] — 1 neuron/);
   await shot('4-hover');
-});
+}));
 
-test('a broken experiment shows its diagnostic in the Problems panel', { skip, timeout: 180_000 }, async () => {
+test('a broken experiment shows its diagnostic in the Problems panel', { skip, timeout: 180_000 }, reported('problems', async () => {
   await page.keyboard.press('Control+P');
   await page.keyboard.type('broken.ts');
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor();
@@ -103,4 +116,4 @@ test('a broken experiment shows its diagnostic in the Problems panel', { skip, t
   const row = page.locator('.markers-panel .monaco-list-row', { hasText: /V2 and V1 overlap at site h1/ }).first();
   await row.waitFor({ timeout: 90_000 });
   await shot('5-problems');
-});
+}));

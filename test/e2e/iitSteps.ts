@@ -25,6 +25,16 @@ export async function pickQuickItem(page: Page, text: string): Promise<void> {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().click();
 }
 
+/** Picks the quick-pick item whose label is exactly `label` (details may mention other items' names). */
+export async function pickQuickLabel(page: Page, label: string): Promise<void> {
+  const labelRe = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  await page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: labelRe }) })
+    .first()
+    .click();
+}
+
 export async function openIitSidebar(page: Page): Promise<void> {
   await page.locator('.activitybar li[aria-label^="IIT"], .activitybar a[aria-label^="IIT"]').first().click();
   await page.locator('.pane-header', { hasText: 'Experiments' }).waitFor();
@@ -89,5 +99,5 @@ export async function clickNotificationButton(page: Page, text: string | RegExp,
 export async function trainFromPalette(page: Page, file: string, backend = 'cpu'): Promise<void> {
   await runPaletteCommand(page, 'IIT: Train Experiment');
   await pickQuickItem(page, file);
-  await pickQuickItem(page, backend);
+  await pickQuickLabel(page, backend);
 }

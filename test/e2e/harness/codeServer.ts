@@ -5,7 +5,7 @@
  * folders, this repository loaded as an unpacked extension.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -53,6 +53,8 @@ export interface CodeServer {
   url: string;
   workspace: string;
   logs: () => string;
+  /** The extension host's and IIT Studio's output-channel logs, for a failing test's report. */
+  extensionLogs: () => string;
   close: () => Promise<void>;
 }
 
@@ -95,5 +97,25 @@ export async function launchCodeServer(opts: { workspace: string; settings?: Rec
     await close();
     throw e;
   });
-  return { url, workspace: opts.workspace, logs: () => log, close };
+  return { url, workspace: opts.workspace, logs: () => log, extensionLogs: () => collectLogs(path.join(userData, 'logs')), close };
+}
+
+/** Concatenates the log files whose names mention the extension host or IIT Studio. */
+function collectLogs(dir: string): string {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/exthost|IIT/i.test(p) && p.endsWith('.log')) out.push(`--- ${path.relative(dir, p)}\n${readFileSync(p, 'utf8').slice(-20_000)}`);
+    }
+  };
+  walk(dir);
+  return out.join('\n');
 }
