@@ -11,6 +11,8 @@ await build({
     cli: path.join(root, 'server/cli/entry.ts'),
     server: path.join(root, 'server/lsp/main.ts'),
     worker: path.join(root, 'server/lsp/worker.ts'),
+    // The debug adapter the extension runs inline (loaded on the first debug session).
+    debug: path.join(root, 'server/debug/main.ts'),
   },
   outdir: path.join(root, 'dist'),
   bundle: true,

@@ -22,6 +22,7 @@ usage:
   iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
   iit-studio inspect <file> [--config NAME] [--json]
   iit-studio serve --stdio      the language / training server (LSP on stdio)
+  iit-studio debug-adapter      the debugger (Debug Adapter Protocol on stdio), debug type "iit"
   iit-studio backends [--json]  compute backends: available or not, device, reason
   iit-studio demo              Figure 1 of the paper, before and after one IIT update
 
@@ -123,7 +124,11 @@ export async function main(argv: string[]): Promise<number> {
       require('../lsp/server').startServer();
       return await new Promise<number>(() => undefined);
     }
-    else if (cmd === 'train' || cmd === 'eval' || cmd === 'inspect') {
+    else if (cmd === 'debug-adapter') {
+      // Runs until the client disconnects; DAP framing on stdio.
+      require('../debug/main').runStdio();
+      return await new Promise<number>(() => undefined);
+    } else if (cmd === 'train' || cmd === 'eval' || cmd === 'inspect') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
       await (cmd === 'train' ? cmdTrain : cmd === 'eval' ? cmdEval : cmdInspect)(file, args.flags);
     } else throw new UsageError(`unknown command '${cmd}'`);
