@@ -31,7 +31,7 @@ export class SplitData<M extends Record<string, Value> = Record<string, Value>> 
   constructor(
     readonly name: string,
     readonly split: Split<Setting<M>>,
-    private readonly model: CausalModel<M>,
+    readonly model: CausalModel<M>,
     private readonly head: OutputHead,
     private readonly encodeRows: (inputs: Setting<M>[]) => Feeds,
     featureSize: number,

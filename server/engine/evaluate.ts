@@ -6,6 +6,9 @@
  * seeded samples with a Wilson interval.
  */
 import { swapKey } from './alignment';
+import { IITError } from './errors';
+import type { PairGuardFn } from './experiment';
+import { PairSampler } from './pairs';
 import type { Swap } from './causal';
 import { interchangeForward, type PairGroup } from './intervention';
 import { wilson, type IiaMetrics, type Metrics, type SplitMetrics } from './metrics';
@@ -22,6 +25,8 @@ export interface EvalOptions {
   seed?: number;
   /** Rows per forward pass. */
   chunk?: number;
+  /** Pair sampling (impactful fraction, guard); default the configuration's `evaluation.sampling`. */
+  sampling?: { impactful: number; guard: boolean };
 }
 
 /** Largest split whose full base × source match grid goes into the metrics. */
@@ -40,21 +45,34 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
   const chunk = opts.chunk ?? 4096;
   const n = split.size;
 
-  // Behaviour: κ(network(input)) against the causal model's output.
+  // Behaviour: κ(network(input)) against the causal model's output; probes read the same pass.
   let correct = 0;
+  const probes = session.probes;
+  const probeHits = new Array<number>(probes?.variables.length ?? 0).fill(0);
   for (let start = 0; start < n; start += chunk) {
     const rows = Int32Array.from({ length: Math.min(chunk, n - start) }, (_, k) => start + k);
-    const pred = tf.tidy(() => predict(session.head, session.net.forward(split.features(rows))));
+    const preds = tf.tidy(() => {
+      const outs = session.net.run(split.features(rows), { outputs: [session.net.output, ...(probes?.sites ?? [])] });
+      return [predict(session.head, outs[session.net.output]!), ...(probes ? probes.predict(outs) : [])];
+    });
     // Asynchronous reads: the webgpu backend in Node cannot read synchronously.
-    const p = await pred.data();
-    pred.dispose();
-    rows.forEach((i, k) => (correct += p[k] === split.label(i) ? 1 : 0));
+    const [p, ...pp] = await Promise.all(preds.map((t) => t.data()));
+    preds.forEach((t) => t.dispose());
+    rows.forEach((i, k) => (correct += p![k] === split.label(i) ? 1 : 0));
+    if (probes) {
+      const labels = probes.labels(split, rows);
+      labels.forEach((ls, v) => ls.forEach((l, k) => (probeHits[v]! += pp[v]![k] === l ? 1 : 0)));
+    }
   }
 
   const single = session.interventions('iit');
   const typed = session.hasTypes ? session.interventions('typed').filter((s) => s[0]!.from !== s[0]!.to) : [];
   const all = [...single, ...typed];
-  const exact = n * n * all.length <= opts.exactLimit!;
+  const sampling = opts.sampling ?? session.config.evaluation.sampling ?? { impactful: 0, guard: false };
+  const guard = sampling.guard ? session.experiment.decl.guard : undefined;
+  if (sampling.guard && !guard) throw new IITError('bad-config', 'evaluation.sampling.guard is set but the experiment has no guard', 'add guard: (base, source, swaps) => boolean to the experiment', session.experiment.location, 'evaluation');
+  // Impactful preference and guards apply to sampled pairs.
+  const exact = n * n * all.length <= opts.exactLimit! && !(sampling.impactful > 0) && !guard;
   const rng = new Rng(opts.seed ?? 0);
   const hits = new Map<string, { k: number; n: number; grid?: number[] }>();
   for (const swaps of all) {
@@ -62,17 +80,16 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
     const total = exact ? n * n : opts.pairs!;
     const cell = { k: 0, n: total, grid: exact && n <= GRID_MAX_INPUTS ? new Array<number>(n * n).fill(0) : undefined };
     hits.set(key, cell);
+    const sampler = exact ? undefined : new PairSampler(split, { eval: [swaps] }, 'eval', { intervention: 'example', impactful: sampling.impactful, guard: guard as PairGuardFn | undefined, location: session.experiment.location });
     for (let start = 0; start < total; start += chunk) {
       const m = Math.min(chunk, total - start);
-      const bases = new Int32Array(m);
-      const sources = new Int32Array(m);
-      for (let k = 0; k < m; k++) {
-        if (exact) {
+      let bases: Int32Array = new Int32Array(m);
+      let sources: Int32Array = new Int32Array(m);
+      if (sampler) ({ bases, sources } = sampler.sample(m, rng));
+      else {
+        for (let k = 0; k < m; k++) {
           bases[k] = Math.floor((start + k) / n);
           sources[k] = (start + k) % n;
-        } else {
-          bases[k] = rng.int(n);
-          sources[k] = rng.int(n);
         }
       }
       const matches = await matchPairs(session, name, swaps, bases, sources);
@@ -99,7 +116,9 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
   }
   const grids = [...hits].filter(([, c]) => c.grid);
   if (grids.length) iia.grid = Object.fromEntries(grids.map(([key, c]) => [key, c.grid!]));
-  return { behavioral: correct / n, examples: n, iia };
+  const out: SplitMetrics = { behavioral: correct / n, examples: n, iia };
+  if (probes) out.probe = Object.fromEntries(probes.variables.map((v, i) => [v, probeHits[i]! / n]));
+  return out;
 }
 
 /** 1 where κ(network under the interchange) equals the causal model's counterfactual output. */

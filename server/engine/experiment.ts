@@ -11,16 +11,65 @@ import { IITError, callerLocation, type SourceLocation } from './errors';
 import type { Feeds, Network } from './network';
 import type { OutputLoss } from './objectives';
 import type { OptimizerDecl, ScheduleDecl } from './optim';
+import type { Rng } from './rng';
 import type { Value } from './values';
 
+/** Objective weights; an objective left out (or 0) is off. */
 export interface ObjectivesDecl {
   /** Behavioural loss on the base inputs. */
   task?: number;
-  /** IIT loss, Eq. 4: same-variable interchange interventions. */
+  /** IIT loss, Eq. 4: same-variable interchange interventions only (the NO TYPING ablation when typed variables exist). */
   iit?: number;
   /** Typed IIT loss, Eq. 7: swaps V→V′ between all variables of one type (V′ = V included). */
   typedIit?: number;
+  /** Multi-task probes, Eq. 8/12: a classifier per aligned variable predicts its value from the base's aligned neurons. */
+  probe?: number;
+  /** Data augmentation guided by the causal model: task loss on inputs made by swapping a variable's input parts. */
+  augment?: number;
 }
+
+export const OBJECTIVES = ['task', 'iit', 'typedIit', 'probe', 'augment'] as const;
+export type ObjectiveName = (typeof OBJECTIVES)[number];
+
+/** The multi-task probes (paper Eq. 8, 12; Appendix C). */
+export interface ProbeDecl {
+  /** 'linear': softmax(W·h + b); 'lowRank': W factorised as L·R with inner dimension `rank` (Hewitt & Liang). Default 'linear'. */
+  kind?: 'linear' | 'lowRank';
+  /** ℓ of the low-rank form; default 32. */
+  rank?: number;
+  /** Variables to probe; default every aligned variable. */
+  variables?: string[];
+}
+
+/** How (base, source) pairs and their interventions are drawn, in training and (optionally) evaluation. */
+export interface SamplingDecl {
+  /** One intervention per pair ('example', default) or one for the whole batch ('batch'). */
+  intervention?: 'example' | 'batch';
+  /**
+   * At least this fraction of pairs is impactful (the intervention changes the causal model's
+   * output) whenever such a source can be found; default 0 (sources uniform).
+   */
+  impactful?: number;
+  /** Apply the experiment's `guard` (default: true in training, false in evaluation). */
+  guard?: boolean;
+}
+
+/**
+ * Rejects pairs that must not be used, e.g. whose counterfactual would leak a
+ * held-out split. `at` gives the split and the rows of base and source in it.
+ */
+export type PairGuardFn<M = Record<string, Value>> = (
+  base: Setting<M>,
+  source: Setting<M>,
+  swaps: Swap<keyof M & string>[],
+  at: { split: string; base: number; source: number },
+) => boolean;
+
+/**
+ * An experiment's own augmentation: a new input made from a base and a source
+ * (`swaps` is the drawn typed intervention V→V′, which the generic rule follows).
+ */
+export type AugmentFn<M = Record<string, Value>> = (base: Setting<M>, source: Setting<M>, rng: Rng, swaps: Swap<keyof M & string>[]) => Setting<M>;
 
 export interface ExplicitPair<M> {
   base: Setting<M>;
@@ -43,6 +92,8 @@ export interface TrainingDecl<M = Record<string, Value>> {
   evalEvery?: number;
   /** Stop early once the train split reaches these (checked at each evaluation). */
   until?: { iia?: number; behavioral?: number };
+  /** Pair sampling: intervention per example or per batch, impactful fraction, guard. */
+  sampling?: SamplingDecl;
 }
 
 export interface EvaluationDecl {
@@ -54,11 +105,15 @@ export interface EvaluationDecl {
   before?: boolean;
   /** Largest number of ordered pairs × interventions evaluated exactly. */
   exactLimit?: number;
+  /** Sample evaluation pairs like training does (impactful fraction, guard); forces sampled IIA. */
+  sampling?: Omit<SamplingDecl, 'intervention'>;
 }
 
 export interface ConfigDecl<M = Record<string, Value>> {
   description?: string;
   objectives?: ObjectivesDecl;
+  /** The probes of the `probe` objective. */
+  probe?: ProbeDecl;
   training?: TrainingDecl<M>;
   evaluation?: EvaluationDecl;
   alignment?: AlignmentDecl<M>;
@@ -78,15 +133,20 @@ export interface ExperimentDecl<M extends Record<string, Value>> extends ConfigD
   /** Named splits of inputs; default `{ train: every input }` for finite input spaces. */
   data?: Record<string, readonly Setting<M>[] | Split<Setting<M>>>;
   configs?: Record<string, ConfigDecl<M>>;
+  /** Rejects (base, source, intervention) triples, in training (and in evaluation with `sampling.guard`). */
+  guard?: PairGuardFn<M>;
+  /** Replaces the generic augmentation rule (swap the input variables the swapped variable depends on). */
+  augment?: AugmentFn<M>;
 }
 
 export interface ResolvedConfig {
   name: string;
   description?: string;
   objectives: Required<ObjectivesDecl>;
-  training: Required<Omit<TrainingDecl, 'schedule' | 'until' | 'pairs' | 'steps' | 'epochs'>> &
-    Pick<TrainingDecl, 'schedule' | 'until' | 'pairs' | 'steps' | 'epochs'>;
-  evaluation: Required<EvaluationDecl>;
+  probe: Required<Omit<ProbeDecl, 'variables'>> & Pick<ProbeDecl, 'variables'>;
+  training: Required<Omit<TrainingDecl, 'schedule' | 'until' | 'pairs' | 'steps' | 'epochs' | 'sampling'>> &
+    Pick<TrainingDecl, 'schedule' | 'until' | 'pairs' | 'steps' | 'epochs'> & { sampling: Required<SamplingDecl> };
+  evaluation: Required<Omit<EvaluationDecl, 'sampling'>> & { sampling: Required<Omit<SamplingDecl, 'intervention'>> };
   alignment: AlignmentDecl;
 }
 
@@ -137,31 +197,55 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
     const objectives = c?.objectives ?? d.objectives ?? { task: 1, iit: 1 };
     const training = { ...d.training, ...c?.training } as TrainingDecl;
     const evaluation = { ...d.evaluation, ...c?.evaluation };
+    const probe = { ...d.probe, ...c?.probe };
+    const err = (msg: string, fix: string, subject: string) => new IITError('bad-config', `configuration ${name}: ${msg}`, fix, this.location, subject);
+    for (const k of Object.keys(objectives)) {
+      if (!(OBJECTIVES as readonly string[]).includes(k)) throw err(`unknown objective '${k}'`, `use ${OBJECTIVES.join(', ')}`, 'objectives');
+    }
+    const ts = training.sampling ?? {};
+    const es = evaluation.sampling ?? {};
     const r: ResolvedConfig = {
       name,
       description: c?.description ?? d.description,
-      objectives: { task: objectives.task ?? 0, iit: objectives.iit ?? 0, typedIit: objectives.typedIit ?? 0 },
+      objectives: Object.fromEntries(OBJECTIVES.map((k) => [k, objectives[k] ?? 0])) as Required<ObjectivesDecl>,
+      probe: { kind: probe.kind ?? 'linear', rank: probe.rank ?? 32, ...(probe.variables ? { variables: probe.variables } : {}) },
       training: {
         ...training,
         optimizer: training.optimizer ?? { type: 'adam', lr: 1e-3 },
         batchSize: training.batchSize ?? 64,
         evalEvery: training.evalEvery ?? 0,
+        sampling: { intervention: ts.intervention ?? 'example', impactful: ts.impactful ?? 0, guard: ts.guard ?? true },
       },
       evaluation: {
         splits: evaluation.splits ?? [],
         pairs: evaluation.pairs ?? 2000,
         before: evaluation.before ?? false,
         exactLimit: evaluation.exactLimit ?? 250_000,
+        sampling: { impactful: es.impactful ?? 0, guard: es.guard ?? false },
       },
       alignment: (c?.alignment ?? d.alignment) as AlignmentDecl,
     };
     for (const [k, w] of Object.entries(r.objectives)) {
-      if (!(w >= 0) || !Number.isFinite(w)) throw new IITError('bad-config', `objective weight ${k} = ${w}`, 'weights are finite numbers >= 0', this.location, 'objectives');
+      if (!(w >= 0) || !Number.isFinite(w)) throw err(`objective weight ${k} = ${w}`, 'weights are finite numbers >= 0', 'objectives');
     }
-    if (r.objectives.task + r.objectives.iit + r.objectives.typedIit === 0) {
-      throw new IITError('bad-config', `configuration ${name} has no objective with a positive weight`, 'set objectives: { task: 1, iit: 1 }', this.location, 'objectives');
+    if (Object.values(r.objectives).every((w) => w === 0)) {
+      throw err('no objective has a positive weight', 'set objectives: { task: 1, iit: 1 }', 'objectives');
     }
-    if (!(r.training.batchSize >= 1)) throw new IITError('bad-config', `batchSize ${r.training.batchSize}`, 'use a positive batch size', this.location, 'training');
+    if (!(r.training.batchSize >= 1)) throw err(`batchSize ${r.training.batchSize}`, 'use a positive batch size', 'training');
+    if (r.probe.kind !== 'linear' && r.probe.kind !== 'lowRank') throw err(`unknown probe kind '${String(r.probe.kind)}'`, "use probe: { kind: 'linear' } or { kind: 'lowRank', rank: 32 }", 'probe');
+    if (!Number.isInteger(r.probe.rank) || r.probe.rank < 1) throw err(`probe rank ${r.probe.rank}`, 'use a positive integer rank (the paper uses 32)', 'probe');
+    for (const [where, s] of [['training', r.training.sampling], ['evaluation', r.evaluation.sampling]] as const) {
+      if (!(s.impactful >= 0 && s.impactful <= 1)) throw err(`${where}.sampling.impactful = ${s.impactful}`, 'give a fraction between 0 and 1 (e.g. 0.5)', where);
+      if (s.guard && !d.guard && (where === 'evaluation' || ts.guard === true)) {
+        throw err(`${where}.sampling.guard is set but the experiment has no guard`, 'add guard: (base, source, swaps) => boolean to the experiment', where);
+      }
+    }
+    if (!['example', 'batch'].includes(r.training.sampling.intervention)) {
+      throw err(`training.sampling.intervention '${r.training.sampling.intervention}'`, "use 'example' or 'batch'", 'training');
+    }
+    if (r.training.pairs === 'all' && (r.training.sampling.impactful > 0 || (r.training.sampling.guard && d.guard) || r.training.sampling.intervention === 'batch')) {
+      throw err("pairs: 'all' enumerates every pair, so it cannot prefer impactful pairs, apply a guard or fix one intervention per batch", "use pairs: 'sample'", 'training');
+    }
     return r;
   }
 }

@@ -11,7 +11,11 @@ export { Alignment, swapKey, type AlignmentDecl, type AlignmentEntry, type Align
 export { interchangeForward, patchSite, type PairGroup, type InterchangeOutput } from './intervention';
 export { crossEntropy, predict, type OutputHead, type OutputLoss } from './objectives';
 export { Optimizer, learningRate, type OptimizerDecl, type ScheduleDecl } from './optim';
-export { experiment, Experiment, DEFAULT_CONFIG, type ExperimentDecl, type ConfigDecl, type ResolvedConfig, type TrainingDecl, type EvaluationDecl, type ObjectivesDecl, type ExplicitPair } from './experiment';
+export { experiment, Experiment, DEFAULT_CONFIG, type ExperimentDecl, type ConfigDecl, type ResolvedConfig, type TrainingDecl, type EvaluationDecl, type ObjectivesDecl, type ExplicitPair, type ProbeDecl, type SamplingDecl, type PairGuardFn, type AugmentFn, type ObjectiveName, OBJECTIVES } from './experiment';
+export { presets, PRESET_OBJECTIVES, PRESET_NAMES, type PresetName } from './presets';
+export { Probes } from './probes';
+export { Augmenter, augmentInput, inputAncestors, swapProblem } from './augment';
+export { PairSampler, isImpactful, IMPACT_TRIES, GUARD_TRIES, type SampledPairs, type SamplerOptions } from './pairs';
 export { Session } from './session';
 export { SplitData, asSplit, type Split } from './data';
 export { evaluate, matchPairs, type EvalOptions } from './evaluate';

@@ -27,6 +27,8 @@ export interface InterchangeOutput {
   groups: Tensor[];
   /** Site activations, when `keepSites`: base and source, by site. */
   sites?: Record<string, { base: Tensor; source: Tensor }>;
+  /** The bases' activations at the sites asked for with `sites` (e.g. for probes). */
+  baseSites?: Record<string, Tensor>;
 }
 
 /**
@@ -76,14 +78,22 @@ export function interchangeForward(
   base: Feeds,
   source: Feeds,
   groups: PairGroup[],
-  opts: { withBase?: boolean; training?: boolean; keepSites?: boolean } = {},
+  opts: { withBase?: boolean; training?: boolean; keepSites?: boolean; sites?: string[] } = {},
 ): InterchangeOutput {
   const training = opts.training ?? false;
   const plans = groups.map((g) => alignment.plan(g.swaps));
-  const sites = [...new Set(plans.flatMap((ps) => ps.map((p) => p.site)))];
+  const extra = opts.sites ?? [];
+  const sites = [...new Set([...plans.flatMap((ps) => ps.map((p) => p.site)), ...extra])];
   const nb = rowsOf(base);
-  if (sites.length === 0) {
-    return { base: opts.withBase ? net.forward(base, training) : undefined, groups: [] };
+  if (groups.length === 0) {
+    // No interchange: one pass over the bases for the output and the asked-for sites.
+    if (!opts.withBase && extra.length === 0) return { groups: [] };
+    const outs = net.run(base, { outputs: [...extra, ...(opts.withBase ? [net.output] : [])], training });
+    return {
+      base: opts.withBase ? outs[net.output] : undefined,
+      groups: [],
+      ...(extra.length ? { baseSites: Object.fromEntries(extra.map((s) => [s, outs[s]!])) } : {}),
+    };
   }
   // One pass for bases and sources together up to every aligned site.
   const acts = net.run(concatFeeds(base, source), { outputs: sites, training });
@@ -96,6 +106,7 @@ export function interchangeForward(
   }
 
   const out: InterchangeOutput = { groups: new Array(groups.length) };
+  if (extra.length) out.baseSites = Object.fromEntries(extra.map((s) => [s, baseAct[s]!]));
   if (opts.keepSites) {
     out.sites = Object.fromEntries(sites.map((s) => [s, { base: baseAct[s]!, source: srcAct[s]! }]));
   }

@@ -29,6 +29,8 @@ export interface SplitMetrics {
   behavioral: number;
   examples: number;
   iia: IiaMetrics;
+  /** Accuracy of each multi-task probe (value of the variable predicted from its aligned neurons), when probes are trained. */
+  probe?: Record<string, number>;
 }
 
 export type Metrics = Record<string, SplitMetrics>;

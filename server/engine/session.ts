@@ -4,12 +4,14 @@
  * trainer, the evaluator, the language server and the debugger all start here.
  */
 import { Alignment } from './alignment';
+import { Augmenter } from './augment';
 import type { Setting, Swap } from './causal';
 import { SplitData, asSplit, type Split } from './data';
 import { IITError } from './errors';
 import type { Experiment, ResolvedConfig } from './experiment';
 import type { Feeds, Network } from './network';
 import { checkHead, type OutputHead } from './objectives';
+import { Probes } from './probes';
 import { tf } from './tf';
 import type { Value } from './values';
 
@@ -18,6 +20,10 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
   readonly alignment: Alignment;
   readonly head: OutputHead;
   readonly splits = new Map<string, SplitData<M>>();
+  /** The multi-task probes, when the configuration trains them (their parameters live in `net.params`). */
+  readonly probes?: Probes;
+  /** Makes augmented inputs, when the configuration has the augment objective. */
+  readonly augmenter?: Augmenter;
   /** Network inputs for a batch of high-level inputs. */
   readonly encodeRows: (inputs: Setting<M>[]) => Feeds;
   private readonly featureSize: number;
@@ -47,6 +53,8 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
           throw new IITError('bad-config', `alignment: output ${outVar} does not depend on aligned variable ${v}`, `align a variable on a path to ${outVar}`, loc, v);
         }
       }
+      if (config.objectives.probe > 0) this.probes = new Probes(this.net, this.alignment, model as never, config.probe, seed, loc);
+      if (config.objectives.augment > 0) this.augmenter = new Augmenter(model as never, this.alignment.typedSwaps(), decl.augment as never, loc);
       this.encodeRows = this.encoder();
       const data = decl.data ?? { train: model.enumerateInputs() };
       this.featureSize = Object.values(this.net.inputs).reduce((n, sh) => n + sh.reduce((a, b) => a * b, 1), 0);

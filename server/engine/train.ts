@@ -9,11 +9,12 @@ import type { Setting, Swap } from './causal';
 import { SplitData, asSplit } from './data';
 import { IITError } from './errors';
 import { evaluate } from './evaluate';
-import type { ExplicitPair } from './experiment';
+import type { ExplicitPair, PairGuardFn } from './experiment';
 import { interchangeForward, type PairGroup } from './intervention';
 import type { Metrics } from './metrics';
 import { crossEntropy } from './objectives';
 import { Optimizer } from './optim';
+import { PairSampler } from './pairs';
 import { Rng } from './rng';
 import type { Session } from './session';
 import { tf, type Tensor } from './tf';
@@ -72,9 +73,11 @@ export class Trainer {
   readonly rng: Rng;
   step = 0;
   private readonly names = new Map<string, string>();
-  private readonly sets: Record<string, Swap[][]>;
+  /** Interventions of each objective that draws them: 'iit', 'typedIit', 'augment'. */
+  private readonly sets: Record<string, Swap[][]> = {};
   private readonly pairSplit: SplitData;
   private readonly explicit?: { bases: Int32Array; sources: Int32Array; swaps: Swap[][] };
+  private readonly sampler?: PairSampler;
   readonly totalSteps: number;
   readonly stepsPerEpoch: number;
   private order?: Int32Array;
@@ -85,16 +88,29 @@ export class Trainer {
     seed: number,
   ) {
     const t = session.config.training;
+    const w = session.config.objectives;
+    t.sampling ??= { intervention: 'example', impactful: 0, guard: true };
     this.rng = new Rng(seed ^ 0x5eed);
+    // Built after the session, so the probes' parameters (in net.params) are optimised and checkpointed too.
     this.optimizer = new Optimizer(t.optimizer, t.schedule, session.net.params);
     for (const [name, v] of session.net.params) this.names.set(v.name, name);
-    this.sets = { iit: session.interventions('iit'), typedIit: session.interventions('typed') };
+    if (w.iit > 0) this.sets.iit = session.interventions('iit');
+    if (w.typedIit > 0) this.sets.typedIit = session.interventions('typed');
+    if (w.augment > 0) this.sets.augment = session.augmenter!.swaps;
     if (Array.isArray(t.pairs)) {
       const ex = this.explicitPairs(t.pairs as ExplicitPair<Record<string, Value>>[]);
       this.pairSplit = ex.split;
       this.explicit = ex;
     } else {
       this.pairSplit = session.split('train');
+      const guard = t.sampling.guard ? session.experiment.decl.guard : undefined;
+      const impactOf = w.iit > 0 ? 'iit' : w.typedIit > 0 ? 'typedIit' : w.augment > 0 ? 'augment' : undefined;
+      this.sampler = new PairSampler(this.pairSplit, this.sets, impactOf, {
+        intervention: t.sampling.intervention,
+        impactful: t.sampling.impactful,
+        guard: guard as PairGuardFn | undefined,
+        location: session.experiment.location,
+      });
     }
     this.stepsPerEpoch = this.countSteps(1);
     this.totalSteps = t.steps ?? this.stepsPerEpoch * (t.epochs ?? 1);
@@ -121,6 +137,7 @@ export class Trainer {
     };
   }
 
+  /** The IIT objective whose interventions exhaustive mode enumerates. */
   private primary(): 'iit' | 'typedIit' | undefined {
     const o = this.session.config.objectives;
     return o.iit > 0 ? 'iit' : o.typedIit > 0 ? 'typedIit' : undefined;
@@ -130,6 +147,9 @@ export class Trainer {
   private get exhaustive(): boolean {
     const t = this.session.config.training;
     if (this.explicit || t.pairs === 'sample') return false;
+    // Impactful preference, a guard, or one intervention per batch need sampled pairs.
+    const sm = t.sampling;
+    if (sm.impactful > 0 || sm.intervention === 'batch' || (sm.guard && this.session.experiment.decl.guard)) return false;
     const n = this.pairSplit.size;
     const k = this.primary() ? this.sets[this.primary()!]!.length : 1;
     return t.pairs === 'all' || n * n * k <= 1_000_000;
@@ -159,13 +179,11 @@ export class Trainer {
         choice: { explicit: rows },
       };
     }
-    const bases = new Int32Array(B);
-    const sources = new Int32Array(B);
-    const choice: Record<string, Int32Array> = {};
-    for (const obj of ['iit', 'typedIit'] as const) {
-      if (this.session.config.objectives[obj] > 0) choice[obj] = new Int32Array(B);
-    }
+    let batch: Batch;
     if (this.exhaustive && prim) {
+      const bases = new Int32Array(B);
+      const sources = new Int32Array(B);
+      const choice: Record<string, Int32Array> = Object.fromEntries(Object.keys(this.sets).map((o) => [o, new Int32Array(B)]));
       const k = this.sets[prim]!.length;
       const total = n * n * k;
       for (let r = 0; r < B; r++) {
@@ -178,26 +196,27 @@ export class Trainer {
         sources[r] = Math.floor(t / k) % n;
         choice[prim]![r] = t % k;
       }
-    } else {
-      for (let r = 0; r < B; r++) {
-        bases[r] = this.rng.int(n);
-        sources[r] = this.rng.int(n);
-        if (prim) choice[prim]![r] = this.rng.int(this.sets[prim]!.length);
+      for (const obj of Object.keys(choice)) {
+        if (obj === prim) continue;
+        for (let r = 0; r < B; r++) choice[obj]![r] = this.rng.int(this.sets[obj]!.length);
       }
+      batch = { split: this.pairSplit, bases, sources, choice };
+    } else {
+      batch = { split: this.pairSplit, ...this.sampler!.sample(B, this.rng) };
     }
-    for (const obj of Object.keys(choice)) {
-      if (obj === prim) continue;
-      for (let r = 0; r < B; r++) choice[obj]![r] = this.rng.int(this.sets[obj]!.length);
-    }
-    return prim ? sortByChoice({ split: this.pairSplit, bases, sources, choice }, prim) : { split: this.pairSplit, bases, sources, choice };
+    return prim ? sortByChoice(batch, prim) : batch;
+  }
+
+  /** The intervention of pair r for an objective. */
+  private swapsOf(batch: Batch, obj: string, r: number): Swap[] {
+    return batch.choice.explicit ? this.explicit!.swaps[batch.choice.explicit[r]!]! : this.sets[obj]![batch.choice[obj]![r]!]!;
   }
 
   /** Groups pairs that share an intervention; labels are the causal model's counterfactual outputs. */
   private groups(batch: Batch, obj: string): { groups: PairGroup[]; labels: Int32Array[] } {
-    const swapsOf = (r: number) => (obj === 'explicit' ? this.explicit!.swaps[batch.choice.explicit![r]!]! : this.sets[obj]![batch.choice[obj]![r]!]!);
     const byKey = new Map<string, { swaps: Swap[]; rows: number[] }>();
     for (let r = 0; r < batch.bases.length; r++) {
-      const swaps = swapsOf(r);
+      const swaps = this.swapsOf(batch, obj, r);
       const key = swapKey(swaps);
       const g = byKey.get(key) ?? { swaps, rows: [] };
       g.rows.push(r);
@@ -213,22 +232,34 @@ export class Trainer {
     return { groups, labels };
   }
 
+  /** Augmented inputs of the batch's pairs (one per pair) and the causal model's labels for them. */
+  private augmented(batch: Batch): { inputs: Setting<Record<string, Value>>[]; labels: Int32Array } {
+    const s = this.session;
+    const head = s.head;
+    const inputs = Array.from(batch.bases, (b, r) => s.augmenter!.make(batch.split.input(b), batch.split.input(batch.sources[r]!), this.swapsOf(batch, 'augment', r), this.rng));
+    const labels = Int32Array.from(inputs, (x) => head.values.indexOf(s.experiment.model.run(x)[head.variable]));
+    return { inputs, labels };
+  }
+
   /** One optimizer step; returns the losses per objective. */
   async trainStep(): Promise<Record<string, number>> {
     const s = this.session;
     const w = s.config.objectives;
     const batch = this.nextBatch();
-    const objs = this.explicit ? (w.iit > 0 || w.typedIit > 0 ? ['explicit'] : []) : Object.keys(batch.choice);
+    const iitObjs = this.explicit ? (w.iit > 0 || w.typedIit > 0 ? ['explicit'] : []) : (['iit', 'typedIit'] as const).filter((o) => batch.choice[o]);
     const weightOf = (o: string) => (o === 'explicit' ? (w.iit || w.typedIit) : w[o as 'iit' | 'typedIit']);
-    const parts = objs.map((o) => ({ o, ...this.groups(batch, o) }));
+    const parts = iitObjs.map((o) => ({ o, ...this.groups(batch, o) }));
     const allGroups = parts.flatMap((p) => p.groups);
     const taskLabels = w.task > 0 ? Int32Array.from(batch.bases, (b) => batch.split.label(b)) : undefined;
+    const probes = w.probe > 0 ? s.probes : undefined;
+    const probeLabels = probes?.labels(batch.split, batch.bases);
+    const aug = w.augment > 0 ? this.augmented(batch) : undefined;
 
     const losses: Record<string, Tensor> = {};
     const { value, grads } = tf.variableGrads(() => {
       const base = batch.split.features(batch.bases);
       const source = batch.split.features(batch.sources);
-      const r = interchangeForward(s.net, s.alignment, base, source, allGroups, { withBase: !!taskLabels, training: true });
+      const r = interchangeForward(s.net, s.alignment, base, source, allGroups, { withBase: !!taskLabels, training: true, sites: probes?.sites });
       let total: Tensor = tf.scalar(0);
       if (taskLabels) {
         losses.task = tf.keep(crossEntropy(s.head, r.base!, taskLabels));
@@ -242,9 +273,18 @@ export class Trainer {
         losses[name] = tf.keep(crossEntropy(s.head, outs.length === 1 ? outs[0]! : tf.concat(outs, 0), concatInt(p.labels)));
         total = tf.add(total, tf.mul(losses[name]!, weightOf(p.o)));
       }
+      if (probes && probeLabels) {
+        // The probes read the bases' activations the interchange pass already computed.
+        losses.probe = tf.keep(probes.loss(r.baseSites!, probeLabels));
+        total = tf.add(total, tf.mul(losses.probe, w.probe));
+      }
+      if (aug) {
+        const y = s.net.forward(s.encodeRows(aug.inputs), true);
+        losses.augment = tf.keep(crossEntropy(s.head, y, aug.labels));
+        total = tf.add(total, tf.mul(losses.augment, w.augment));
+      }
       return total as tf.Scalar;
     }, s.net.trainableVariables());
-
     const named: Record<string, Tensor> = {};
     for (const [vname, g] of Object.entries(grads)) named[this.names.get(vname) ?? vname] = g;
     const out: Record<string, number> = { total: (await value.data())[0]! };

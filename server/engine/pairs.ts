@@ -1,0 +1,113 @@
+/**
+ * Pair sampling for training and evaluation: (base, source) rows of a split
+ * from a seeded Rng, an intervention per objective chosen per example or per
+ * batch, an optional fraction of impactful pairs (the intervention changes
+ * the causal model's output; MQNLI asks for half of 20 sources per base),
+ * and an experiment's guard that rejects pairs (e.g. counterfactuals that
+ * would leak a held-out split).
+ */
+import type { Swap } from './causal';
+import type { SplitData } from './data';
+import { IITError, type SourceLocation } from './errors';
+import type { PairGuardFn, SamplingDecl } from './experiment';
+import type { Rng } from './rng';
+
+/** Admissible sources tried per pair when looking for an impactful one. */
+export const IMPACT_TRIES = 64;
+/** Sources the guard may reject in a row before the sampler gives up. */
+export const GUARD_TRIES = 10_000;
+
+export interface SampledPairs {
+  bases: Int32Array;
+  sources: Int32Array;
+  /** Per objective: the index of each pair's intervention in that objective's list. */
+  choice: Record<string, Int32Array>;
+}
+
+export interface SamplerOptions {
+  intervention: NonNullable<SamplingDecl['intervention']>;
+  impactful: number;
+  guard?: PairGuardFn;
+  location?: SourceLocation;
+}
+
+/** Whether the intervention changes the causal model's output on this pair. */
+export function isImpactful(split: SplitData, base: number, source: number, swaps: readonly Swap[]): boolean {
+  return split.counterfactual(base, source, swaps) !== split.label(base);
+}
+
+export class PairSampler {
+  constructor(
+    readonly split: SplitData,
+    /** Interventions per objective ('iit', 'typedIit', 'augment', …). */
+    readonly sets: Record<string, Swap[][]>,
+    /** The objective whose intervention decides whether a pair is impactful. */
+    readonly primary: string | undefined,
+    readonly opts: SamplerOptions,
+  ) {
+    if (!(opts.impactful >= 0 && opts.impactful <= 1)) {
+      throw new IITError(
+        'bad-config',
+        `sampling.impactful = ${opts.impactful}`,
+        'give a fraction between 0 and 1',
+        opts.location,
+        'sampling',
+      );
+    }
+  }
+
+  /** B pairs: the first ⌈impactful·B⌉ are impactful whenever an admissible impactful source is found. */
+  sample(B: number, rng: Rng): SampledPairs {
+    const n = this.split.size;
+    const keys = Object.keys(this.sets);
+    const bases = new Int32Array(B);
+    const sources = new Int32Array(B);
+    const choice: Record<string, Int32Array> = Object.fromEntries(keys.map((k) => [k, new Int32Array(B)]));
+    const perBatch =
+      this.opts.intervention === 'batch'
+        ? Object.fromEntries(keys.map((k) => [k, rng.int(this.sets[k]!.length)]))
+        : undefined;
+    const wantImpact = this.primary ? Math.ceil(this.opts.impactful * B - 1e-9) : 0;
+    const guard = this.opts.guard;
+    for (let r = 0; r < B; r++) {
+      for (const k of keys) choice[k]![r] = perBatch ? perBatch[k]! : rng.int(this.sets[k]!.length);
+      const b = rng.int(n);
+      bases[r] = b;
+      if (!guard && r >= wantImpact) {
+        sources[r] = rng.int(n);
+        continue;
+      }
+      const rowSwaps = keys.map((k) => this.sets[k]![choice[k]![r]!]!);
+      const primSwaps = this.primary ? this.sets[this.primary]![choice[this.primary]![r]!]! : undefined;
+      let fallback = -1;
+      let misses = 0;
+      for (let t = 0; ; t++) {
+        if (t >= GUARD_TRIES) {
+          throw new IITError(
+            'bad-config',
+            `pair sampling: the guard rejected ${GUARD_TRIES} sources in a row for base ${b} of split '${this.split.name}' (${this.split.model.formatSetting(this.split.input(b))})`,
+            'check the guard: it must admit some source for every training base',
+            this.opts.location,
+            'guard',
+          );
+        }
+        const s = rng.int(n);
+        if (
+          guard &&
+          !rowSwaps.every((sw) =>
+            guard(this.split.input(b), this.split.input(s), sw, { split: this.split.name, base: b, source: s }),
+          )
+        )
+          continue;
+        if (fallback < 0) fallback = s;
+        if (r >= wantImpact || isImpactful(this.split, b, s, primSwaps!)) {
+          fallback = s;
+          break;
+        }
+        if (++misses >= IMPACT_TRIES) break;
+      }
+      sources[r] = fallback;
+    }
+    return { bases, sources, choice };
+  }
+}
