@@ -19,6 +19,7 @@ import {
 } from './api';
 import { ServerConnection } from './client';
 import { ExperimentItem, ExperimentsTree, EXPERIMENT_MARKER } from './experiments';
+import { activateDebug } from './debug';
 import { CausalGraphView } from './graph';
 import { ResultsPanels } from './results';
 import { LOSSES_FILE, readRunDir, RunItem, RunsTree, RunStore } from './runs';
@@ -46,6 +47,7 @@ interface ActiveRun {
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('IIT Studio', { log: true });
   context.subscriptions.push(output);
+  activateDebug(context, output);
   output.appendLine(
     `IIT Studio ${context.extension.packageJSON.version as string} activating (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'})`,
   );
