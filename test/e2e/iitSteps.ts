@@ -101,3 +101,22 @@ export async function trainFromPalette(page: Page, file: string, backend = 'cpu'
   await pickQuickItem(page, file);
   await pickQuickLabel(page, backend);
 }
+
+/** Rows of the Run and Debug view's Variables pane (scopes and variables), as "name: value" lines. */
+export function variableRows(page: Page) {
+  return page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Variables/ }) }).locator('.monaco-list-row');
+}
+
+/**
+ * Waits until a row of the Variables pane matches `re`; returns every row as
+ * one line, whitespace collapsed ("name = value").
+ */
+export async function waitForVariable(page: Page, re: RegExp, timeout = 60_000): Promise<string[]> {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const rows = (await variableRows(page).allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    if (rows.some((r) => re.test(r))) return rows;
+    if (Date.now() > end) throw new Error(`the Variables view never showed ${re}; it shows:\n${rows.join('\n')}`);
+    await page.waitForTimeout(250);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The intervention debugger inside a real VS Code (code-server 4.100.3)
+ * driven by Chromium: "IIT: Debug Intervention" from the command palette on
+ * Figure 1's experiment, F10 through the six steps while reading the
+ * Variables view, then "IIT: Run All Pairs". Screenshots go to
+ * artifacts/e2e/. With CI=true nothing here may be skipped.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { launchCodeServer, root, type CodeServer } from './harness/codeServer';
+import { expandTreeRow, openIitSidebar, pickQuickLabel, runPaletteCommand, waitForVariable } from './iitSteps';
+
+const shots = path.join(root, 'artifacts', 'e2e');
+const haveChromium = existsSync('/usr/bin/chromium');
+const skip =
+  !haveChromium && process.env.CI !== 'true' ? 'Debian chromium is not installed (run .ci/install-e2e.sh)' : false;
+
+let cs: CodeServer;
+let browser: Browser;
+let page: Page;
+const ws = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-dbg-'));
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+/** Runs a test body; on failure leaves a screenshot and prints the extension's logs. */
+function reported(name: string, body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await body();
+    } catch (e) {
+      await shot(`failed-debug-${name}`).catch(() => undefined);
+      console.error(
+        `--- extension logs after '${name}' failed:\n${cs?.extensionLogs()}\n--- code-server:\n${cs?.logs().slice(-5000)}`,
+      );
+      throw e;
+    }
+  };
+}
+
+before(async () => {
+  if (skip) return;
+  if (!existsSync(path.join(root, 'dist', 'debug.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  cpSync(path.join(root, 'samples', 'conjunction'), path.join(ws, 'conjunction'), { recursive: true });
+  writeFileSync(
+    path.join(ws, 'tsconfig.json'),
+    JSON.stringify({
+      extends: path.join(root, 'tsconfig.json'),
+      include: ['./**/*.ts'],
+      compilerOptions: { baseUrl: '.', paths: { 'iit-studio': [path.join(root, 'server/engine/index.ts')] } },
+    }),
+  );
+  cs = await launchCodeServer({ workspace: ws, settings: { 'iitStudio.backend': 'cpu' } });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${cs.url}/?folder=${encodeURIComponent(ws)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await cs?.close();
+  rmSync(ws, { recursive: true, force: true });
+});
+
+/** F10, then wait for the step's scope (its name starts with the step number) and a row it must show. */
+async function stepOver(step: number, shows: RegExp): Promise<string[]> {
+  await page.keyboard.press('F10');
+  await waitForVariable(page, new RegExp(`^${step} · `));
+  return waitForVariable(page, shows);
+}
+
+test(
+  'IIT: Debug Intervention from the palette; F10 through the six steps, reading the Variables view',
+  { skip, timeout: 300_000 },
+  reported('steps', async () => {
+    // The sidebar's experiment info comes from the server: wait for it, then open Figure 1's file.
+    await openIitSidebar(page);
+    await expandTreeRow(page, 'Experiments', 'figure1');
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('figure1.ts');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'figure1.ts' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.view-lines .view-line', { hasText: "V1: { site: 'h1' }" }).first().waitFor();
+
+    await runPaletteCommand(page, 'IIT: Debug Intervention');
+    await pickQuickLabel(page, 'V1');
+    // Stopped on entry: the pair (base #0 (F,F), source #1 (F,T)) and the variable.
+    let rows = await waitForVariable(page, /^0 · start/, 120_000);
+    assert.ok(
+      rows.some((r) => /^variable = V1$/.test(r)),
+      rows.join('\n'),
+    );
+    await shot('debug-1-entry');
+
+    // (1), (2) the causal model on the base and the source.
+    rows = await stepOver(1, /^O = F$/);
+    assert.ok(rows.includes('X2 = F'), rows.join('\n'));
+    rows = await stepOver(2, /^X2 = T$/);
+    assert.ok(rows.includes('V2 = T'), rows.join('\n'));
+    // (3) do(V1 ← the source's F) on the base.
+    rows = await stepOver(3, /^do\(V1\) = F$/);
+    assert.ok(rows.includes('O = F'), rows.join('\n'));
+    // (4) the source's h1 = W1·[0, 1] = 0.05 at the aligned site.
+    rows = await stepOver(4, /^h1 \(source\) = \[0\.05\]/);
+    assert.ok(rows.includes('aligned neurons = [0.05]'), rows.join('\n'));
+    await shot('debug-2-source-site');
+    // (5) patched into the base (F,F): h1 0 → 0.05, y = 0.05 + 0 − 1.
+    rows = await stepOver(5, /^y = \[-0\.95\]/);
+    assert.ok(
+      rows.some((r) => /^h1 before patch = \[0\]/.test(r)),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => /^h1 after patch = \[0\.05\]/.test(r)),
+      rows.join('\n'),
+    );
+    // (6) κ(y) = F against the counterfactual F.
+    rows = await stepOver(6, /^verdict = match$/);
+    assert.ok(rows.includes('κ (prediction) = F'), rows.join('\n'));
+    await shot('debug-3-verdict');
+  }),
+);
+
+test(
+  'IIT: Run All Pairs reports the IIA of V1 and offers the mismatching pairs',
+  { skip, timeout: 180_000 },
+  reported('all-pairs', async () => {
+    await runPaletteCommand(page, 'IIT: Run All Pairs');
+    // Figure 1's start: 13 of the 16 ordered pairs agree for V1.
+    const title = page.locator('.quick-input-title', { hasText: /IIA V1 = 81\.25% \(13\/16/ });
+    await title.waitFor({ timeout: 60_000 });
+    const items = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+    assert.ok(
+      items.some((t) => /base #1 \(F,T\) ← source #2 \(T,F\)/.test(t)),
+      items.join('\n'),
+    );
+    await shot('debug-4-all-pairs');
+    // Picking Figure 1c's pair restarts the debugger on it.
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'base #1 (F,T) ← source #2 (T,F)' })
+      .first()
+      .click();
+    const rows = await waitForVariable(page, /^base = \{X1=F, X2=T\}$/, 120_000);
+    assert.ok(
+      rows.some((r) => /^source = \{X1=T, X2=F\}$/.test(r)),
+      rows.join('\n'),
+    );
+    await shot('debug-5-mismatching-pair');
+    await page.keyboard.press('Shift+F5');
+  }),
+);
