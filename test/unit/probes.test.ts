@@ -85,3 +85,38 @@ test('probe parameters and their optimizer state round-trip through getParameter
     b.dispose();
   }
 });
+
+test('live tensors stay flat across IIT+MULTI (low-rank probes) and AUGMENT steps with impactful sampling and evaluations', async () => {
+  await tf.setBackend('cpu');
+  for (const objectives of [
+    { task: 1, typedIit: 1, probe: 1 },
+    { task: 1, augment: 1 },
+  ]) {
+    const exp = probeExperiment({
+      objectives,
+      probe: { kind: 'lowRank', rank: 4 },
+      training: {
+        optimizer: { type: 'adam', lr: 0.01 },
+        batchSize: 16,
+        pairs: 'sample',
+        steps: 300,
+        sampling: { impactful: 0.5 },
+      },
+    });
+    const s = new Session(exp, exp.resolve(), 1);
+    const t = new Trainer(s, 1);
+    try {
+      for (let i = 0; i < 10; i++) await t.trainStep();
+      await evaluate(s);
+      const start = tf.memory().numTensors;
+      for (let i = 10; i < 300; i++) await t.trainStep();
+      await evaluate(s);
+      const end = tf.memory().numTensors;
+      console.log(`${Object.keys(objectives).join('+')}: live tensors after step 10: ${start}, after step 300: ${end}`);
+      assert.equal(end, start);
+    } finally {
+      t.dispose();
+      s.dispose();
+    }
+  }
+});
