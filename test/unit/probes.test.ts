@@ -5,6 +5,9 @@
  * the trainer's state.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { evaluate, experiment, Session, tf, Trainer } from 'iit-studio';
 import { encodeMod, handNetwork, modModel } from './hand-network';
@@ -118,5 +121,33 @@ test('live tensors stay flat across IIT+MULTI (low-rank probes) and AUGMENT step
       t.dispose();
       s.dispose();
     }
+  }
+});
+
+test('a run directory carries the probes: iit-studio eval --run reproduces the trained probe accuracy', async () => {
+  const { trainRun, evalRun } = await import('../../server/runner');
+  const dir = mkdtempSync(path.join(tmpdir(), 'iit-probes-'));
+  try {
+    const file = path.join(import.meta.dirname, 'multi-experiment.ts');
+    const out = await trainRun({ file, config: 'IIT+MULTI', seed: 2, backend: 'cpu', out: path.join(dir, 'run') });
+    const trained = out.report.metrics.train!;
+    const names = JSON.parse(readFileSync(path.join(out.runDir, 'model.json'), 'utf8')).weightsManifest[0].weights.map(
+      (w: { name: string }) => w.name,
+    );
+    console.log(`trained probe accuracy ${JSON.stringify(trained.probe)}; saved ${names.join(', ')}`);
+    assert.deepEqual(names.filter((n: string) => n.startsWith('probe.')).sort(), [
+      'probe.Y1.L',
+      'probe.Y1.R',
+      'probe.Y1.b',
+      'probe.Y2.L',
+      'probe.Y2.R',
+      'probe.Y2.b',
+    ]);
+    assert.deepEqual(trained.probe, { Y1: 1, Y2: 1 });
+    const again = await evalRun({ file, runDir: out.runDir, backend: 'cpu' });
+    assert.deepEqual(again.metrics.train!.probe, trained.probe);
+    assert.deepEqual(again.metrics.train!.iia, trained.iia);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
