@@ -67,9 +67,15 @@ export function workspaceCwd(uri: vscode.Uri): string {
 }
 
 /* Wire shapes of the server's custom requests: the shared protocol module (server/protocol/index.ts). */
-import { CancelRequest, EvaluateRequest, ExperimentInfoRequest, RunFinishedNotification, RunsRequest, TrainRequest } from '../server/protocol/index';
-export type { TrainProgress, TrainResult } from '../server/protocol/index';
-import type { TrainParams as ProtocolTrainParams } from '../server/protocol/index';
+import {
+  CancelRequest,
+  EvaluateRequest,
+  ExperimentInfoRequest,
+  RunFinishedNotification,
+  RunsRequest,
+  TrainRequest,
+} from '../server/protocol/index';
+export type { EvaluateParams, TrainParams, TrainProgress, TrainResult } from '../server/protocol/index';
 
 export const Methods = {
   experimentInfo: ExperimentInfoRequest.method,
@@ -79,15 +85,3 @@ export const Methods = {
   runs: RunsRequest.method,
   runFinished: RunFinishedNotification.method,
 } as const;
-
-export interface TrainParams extends ProtocolTrainParams {
-  /** Continue from this run directory's weights (not yet honoured by the server). */
-  resumeFrom?: string;
-  runId: string;
-}
-
-export interface EvaluateParams {
-  uri: string;
-  runDir: string;
-  backend?: string;
-}

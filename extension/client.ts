@@ -17,13 +17,35 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 
-/** Crashes within this window count towards giving up (the client's own restart also has a limit). */
-const CRASH_WINDOW_MS = 3 * 60_000;
-const MAX_CRASHES = 5;
+import { SetTrustedNotification, type InitializationOptions } from '../server/protocol/index';
+import { RestartPolicy } from './restartPolicy';
+
+/** The server's initialization options, from the iitStudio.* settings and the workspace's trust. */
+export function initializationOptions(): InitializationOptions & { checkTimeoutMs?: number } {
+  const c = vscode.workspace.getConfiguration('iitStudio');
+  const num = (key: string) => {
+    const v = c.get<number>(key);
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  const maxConcurrentRuns = num('maxConcurrentRuns');
+  const checkpointEvery = num('checkpointEvery');
+  const checkTimeoutMs = num('checkTimeoutMs');
+  return {
+    trusted: vscode.workspace.isTrusted,
+    backend: c.get<string>('backend') || 'auto',
+    runsDirectory: c.get<string>('runsDirectory') || '.iit/runs',
+    ...(maxConcurrentRuns ? { maxConcurrentRuns } : {}),
+    ...(checkpointEvery ? { checkpointEvery } : {}),
+    ...(checkTimeoutMs ? { checkTimeoutMs } : {}),
+  };
+}
 
 export class ServerConnection implements vscode.Disposable {
   client: LanguageClient | undefined;
-  private crashes: number[] = [];
+  private readonly policy = new RestartPolicy();
+  private readonly restarted = new vscode.EventEmitter<void>();
+  /** Fires when the server was restarted after it died (runs in progress were lost). */
+  readonly onRestarted = this.restarted.event;
   private readonly ready = new vscode.EventEmitter<LanguageClient>();
   readonly onReady = this.ready.event;
   private disposed = false;
@@ -51,11 +73,7 @@ export class ServerConnection implements vscode.Disposable {
       documentSelector: [{ scheme: 'file', language: 'typescript' }],
       outputChannel: this.output,
       traceOutputChannel: this.output,
-      initializationOptions: () => ({
-        trusted: vscode.workspace.isTrusted,
-        backend: vscode.workspace.getConfiguration('iitStudio').get<string>('backend') ?? 'auto',
-        runsDirectory: vscode.workspace.getConfiguration('iitStudio').get<string>('runsDirectory') ?? '.iit/runs',
-      }),
+      initializationOptions,
       synchronize: { configurationSection: 'iitStudio' },
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
@@ -72,32 +90,37 @@ export class ServerConnection implements vscode.Disposable {
   }
 
   /** Called by the client when the connection closes: restart, and say so. */
-  private onClosed(): { action: CloseAction; message?: string } {
+  private onClosed(): { action: CloseAction; message?: string; handled?: boolean } {
     if (this.disposed) return { action: CloseAction.DoNotRestart };
-    const now = Date.now();
-    this.crashes = [...this.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
-    if (this.crashes.length > MAX_CRASHES) {
-      const message = `The IIT server stopped ${this.crashes.length} times in ${CRASH_WINDOW_MS / 60_000} minutes and will not be restarted. See the "IIT Studio" output, then run "IIT: Restart Server".`;
-      this.output.appendLine(message);
-      return { action: CloseAction.DoNotRestart, message };
+    const d = this.policy.onCrash(Date.now());
+    this.output.appendLine(`[${new Date().toISOString()}] ${d.message}`);
+    if (!d.restart) {
+      void vscode.window
+        .showErrorMessage(`IIT Studio: ${d.message}`, 'Restart Server', 'Show Output')
+        .then((a) =>
+          a === 'Restart Server' ? vscode.commands.executeCommand('iit.restartServer') : a && this.output.show(),
+        );
+      return { action: CloseAction.DoNotRestart, handled: true };
     }
-    const message = 'The IIT server stopped unexpectedly; restarting it. Runs in progress were cancelled.';
-    this.output.appendLine(`[${new Date().toISOString()}] ${message}`);
-    void vscode.window.showWarningMessage(`IIT Studio: ${message}`, 'Show Output').then((a) => a && this.output.show());
-    return { action: CloseAction.Restart, message };
+    void vscode.window
+      .showWarningMessage(`IIT Studio: ${d.message}`, 'Show Output')
+      .then((a) => a && this.output.show());
+    this.restarted.fire();
+    // handled: our own notification says so; the client's generic one would repeat it.
+    return { action: CloseAction.Restart, handled: true };
   }
 
   async restart(): Promise<void> {
-    this.crashes = [];
+    this.policy.reset();
     if (this.client) await this.client.restart();
     else await this.start();
   }
 
-  /** Tells the running server that the workspace became trusted. */
+  /** Tells the running server that the workspace became trusted (iit/setTrusted); it re-checks open files. */
   async trustGranted(): Promise<void> {
     this.output.appendLine('workspace trusted: the server may now load and run experiments');
-    // A restart re-sends initialization options (trusted: true); simplest correct path.
-    await this.restart();
+    if (this.client?.isRunning()) await this.client.sendNotification(SetTrustedNotification, { trusted: true });
+    else await this.restart();
   }
 
   async dispose(): Promise<void> {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { CancelRequest, RunFinishedNotification, RunsRequest } from '../server/protocol/index';
 import type { PairRef, RunView } from '../server/protocol/webview';
 import {
   inspectWithCli,
@@ -18,6 +19,7 @@ import {
   type TrainResult,
 } from './api';
 import { ServerConnection } from './client';
+import { debugArgs, type DebugInterventionArgs } from './debugArgs';
 import { ExperimentItem, ExperimentsTree, EXPERIMENT_MARKER } from './experiments';
 import { activateDebug } from './debug';
 import { CausalGraphView } from './graph';
@@ -42,6 +44,8 @@ const BACKENDS: { id: string; detail: string }[] = [
 interface ActiveRun {
   view: RunView;
   cancel: vscode.CancellationTokenSource;
+  /** The server's id for the run (from the first progress report), for iit/cancel. */
+  serverRunId?: string;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -73,6 +77,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return connection.client;
   };
 
+  /** The Runs tree's statuses come from the server's iit/runs (it alone knows queued and running runs). */
+  const syncRuns = async () => {
+    try {
+      const c = connection?.client;
+      if (!c?.isRunning()) return;
+      store.setServerRuns(await c.sendRequest(RunsRequest, {}));
+    } catch (e) {
+      output.appendLine(`iit/runs failed: ${(e as Error).message}`);
+    }
+  };
+  context.subscriptions.push(
+    connection.onReady((c) => {
+      void syncRuns();
+      c.onNotification(RunFinishedNotification, (p) => {
+        output.appendLine(`run ${p.runId} ${p.status ?? 'ended'}${p.error ? `: ${p.error}` : ''}`);
+        void syncRuns();
+      });
+    }),
+    connection.onRestarted(() => {
+      // The server's workers died with it: live runs ended, their directories say where they stopped.
+      for (const a of active.values()) a.cancel.cancel();
+    }),
+  );
+
   /** Untrusted folders: show, never run. */
   const requireTrust = (what: string): boolean => {
     if (vscode.workspace.isTrusted) return true;
@@ -98,7 +126,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   };
 
-  const experiments = new ExperimentsTree(experimentInfo);
+  const experiments = new ExperimentsTree(async (uri) => {
+    const info = await experimentInfo(uri);
+    if (info.inputLabels) store.setLabels(uri.fsPath, info.inputLabels);
+    return info;
+  });
+  /** Runs trained elsewhere (the CLI, another window) have no ui.json: label their grids from the file. */
+  const labelled = async (runs: RunView[]): Promise<RunView[]> => {
+    const files = [
+      ...new Set(runs.filter((r) => r.file && !r.inputLabels && !store.hasLabels(r.file)).map((r) => r.file!)),
+    ];
+    if (vscode.workspace.isTrusted)
+      await Promise.all(files.map((f) => experiments.getInfo(vscode.Uri.file(f)).catch(() => undefined)));
+    return runs.map((r) => (r.runDir && !store.isLive(r.id) ? (store.get(r.runDir) ?? r) : r));
+  };
   const runsTree = new RunsTree(store);
   const graph = new CausalGraphView();
   const expView = vscode.window.createTreeView('iit.experiments', {
@@ -108,8 +149,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const runsView = vscode.window.createTreeView('iit.runs', { treeDataProvider: runsTree, canSelectMany: true });
   context.subscriptions.push(expView, runsView, vscode.window.registerWebviewViewProvider(CausalGraphView.id, graph));
 
+  // A heatmap click: the debugger (extension/debug.ts) gets one interchange intervention to step through.
   const openPair = (run: RunView, pair: PairRef) => {
-    void vscode.commands.executeCommand('iit.debugIntervention', { run, pair });
+    const args = debugArgs(run, pair, (f) => vscode.Uri.file(f).toString());
+    if (!args) {
+      void vscode.window.showWarningMessage(`IIT: the run ${run.id} does not name its experiment file.`);
+      return;
+    }
+    output.appendLine(`iit.debugIntervention ${JSON.stringify(args)}`);
+    void vscode.commands.executeCommand('iit.debugIntervention', args);
   };
   const panels = new ResultsPanels(context, store, openPair, output);
   context.subscriptions.push(panels);
@@ -220,18 +268,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // ----- training -----
   const train = async (uri: vscode.Uri, config: string | undefined, backend: string, resumeFrom?: RunView) => {
     const c = await client();
+    // The extension's id for the live view; the server names the run (and its directory) in its first report.
     const runId = `live-${randomUUID()}`;
     const view: RunView = {
       id: runId,
-      experiment: path.basename(uri.fsPath, '.ts'),
+      experiment: resumeFrom?.experiment ?? path.basename(uri.fsPath, '.ts'),
       file: uri.fsPath,
       config: config ?? 'default',
-      backend,
+      backend: resumeFrom?.backend ?? backend,
       seed: resumeFrom?.seed ?? 0,
       status: 'running',
-      startedAt: new Date().toISOString(),
-      history: [],
-      losses: [],
+      startedAt: resumeFrom?.startedAt ?? new Date().toISOString(),
+      // A resumed run continues its curves.
+      history: resumeFrom ? [...resumeFrom.history] : [],
+      losses: resumeFrom ? [...resumeFrom.losses] : [],
+      ...(resumeFrom?.runDir ? { runDir: resumeFrom.runDir } : {}),
+      ...(resumeFrom?.step !== undefined ? { step: resumeFrom.step } : {}),
     };
     try {
       const info = await experiments.getInfo(uri);
@@ -242,10 +294,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       // The server reports load errors itself when training starts.
     }
     const cancel = new vscode.CancellationTokenSource();
-    active.set(runId, { view, cancel });
+    const entry: ActiveRun = { view, cancel };
+    active.set(runId, entry);
     store.setLive(view);
     updateStatus();
-    output.appendLine(`training ${vscode.workspace.asRelativePath(uri)} (config ${view.config}, backend ${backend})`);
+    output.appendLine(
+      resumeFrom?.runDir
+        ? `resuming ${resumeFrom.runDir} from step ${resumeFrom.step ?? 0}`
+        : `training ${vscode.workspace.asRelativePath(uri)} (config ${view.config}, backend ${backend})`,
+    );
+    // Resuming shows the run at once, live, where it continues.
+    if (resumeFrom) panels.showRun(view);
     const token = randomUUID();
     let lastPct = 0;
     const result = await vscode.window
@@ -258,6 +317,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         async (progress, notifToken) => {
           notifToken.onCancellationRequested(() => cancel.cancel());
           const sub = c.onProgress<TrainProgress>({ method: '$/progress' } as never, token, (p) => {
+            if (p.runId) entry.serverRunId = p.runId;
+            if (p.runDir && !view.runDir) view.runDir = p.runDir;
+            if (p.kind === 'begin') view.status = p.queued ? 'queued' : 'running';
+            else if (p.kind === 'report' && view.status === 'queued') view.status = 'running';
             if (p.step !== undefined) view.step = p.step;
             if (p.totalSteps !== undefined) view.totalSteps = p.totalSteps;
             if (p.losses && p.step !== undefined) {
@@ -285,14 +348,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             store.setLive(view);
           });
           try {
-            const params: TrainParams & { workDoneToken: string } = {
-              uri: uri.toString(),
-              backend,
-              runId,
-              workDoneToken: token,
-              ...(config ? { config } : {}),
-              ...(resumeFrom?.runDir ? { resumeFrom: resumeFrom.runDir } : {}),
-            };
+            // A resumed run keeps its configuration, seed and backend (the server reads them from the run).
+            const params: TrainParams & { workDoneToken: string } = resumeFrom?.runDir
+              ? { uri: uri.toString(), resumeFrom: resumeFrom.runDir, workDoneToken: token }
+              : { uri: uri.toString(), backend, workDoneToken: token, ...(config ? { config } : {}) };
             return await c.sendRequest<TrainResult>(Methods.train, params, cancel.token);
           } finally {
             sub.dispose();
@@ -307,11 +366,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     cancel.dispose();
     store.endLive(runId);
     updateStatus();
+    void syncRuns();
     if (!result.ok) {
       const cancelled = cancel.token.isCancellationRequested;
       view.status = cancelled ? 'cancelled' : 'failed';
       view.error = result.e.message;
-      panels.post(runId, { type: 'finished', run: view });
+      // The run directory (with its checkpoint) is what the panel shows from now on.
+      const ended = (view.runDir && readRunDir(view.runDir)) || view;
+      if (view.runDir) panels.finished(runId, { ...ended, losses: view.losses, error: view.error });
+      else panels.post(runId, { type: 'finished', run: view });
+      if (view.runDir)
+        try {
+          writeFileSync(path.join(view.runDir, LOSSES_FILE), JSON.stringify(view.losses));
+        } catch {
+          // the run directory is gone
+        }
       output.appendLine(`training ${cancelled ? 'cancelled' : `failed: ${result.e.message}`}`);
       if (cancelled) void vscode.window.showInformationMessage(`IIT: training of ${view.experiment} was stopped.`);
       else
@@ -381,11 +450,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await train(target.uri, config, backend);
   });
 
+  const resumable = (r: RunView) =>
+    !!r.file &&
+    !!r.runDir &&
+    !store.isLive(r.id) &&
+    (r.status === 'cancelled' || r.status === 'failed') &&
+    !!r.resumable;
+
   reg('iit.resume', async (arg: unknown, all: unknown) => {
     if (!requireTrust('Resuming')) return;
-    const run = pickRuns(arg, all)[0] ?? (await quickPickRun('IIT: resume which run?', (r) => !!r.file));
-    if (!run?.file) return;
-    await train(vscode.Uri.file(run.file), run.config, backendSetting(), run);
+    const run = pickRuns(arg, all)[0] ?? (await quickPickRun('IIT: resume which run?', resumable));
+    if (!run) return;
+    if (!resumable(run)) {
+      void vscode.window.showInformationMessage(
+        run.status === 'finished'
+          ? `IIT: the run ${path.basename(run.runDir ?? run.id)} has finished; train again to start a new run.`
+          : `IIT: the run ${path.basename(run.runDir ?? run.id)} is ${run.status}${run.resumable === false ? ' and has no checkpoint to resume from' : ''}.`,
+      );
+      return;
+    }
+    await train(vscode.Uri.file(run.file!), run.config, run.backend, run);
   });
 
   reg('iit.stop', async () => {
@@ -405,11 +489,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           )?.r;
     if (!target) return;
     target.cancel.cancel();
-    try {
-      await (await client()).sendNotification(Methods.cancel, { runId: target.view.id });
-    } catch {
-      // Cancelling the request token is enough for the server to stop.
-    }
+    if (target.serverRunId)
+      try {
+        await (await client()).sendRequest(CancelRequest, { runId: target.serverRunId });
+      } catch {
+        // Already ended; cancelling the iit/train request itself also stops it.
+      }
   });
 
   reg('iit.evaluate', async (arg: unknown) => {
@@ -453,7 +538,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   reg('iit.openResults', async (arg: unknown) => {
     const run = pickRuns(arg)[0] ?? (await quickPickRun('IIT: open the results of which run?'));
-    if (run) panels.showRun(run);
+    if (run) panels.showRun((await labelled([run]))[0]!);
   });
 
   reg('iit.compareRuns', async (arg: unknown, all: unknown) => {
@@ -474,12 +559,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (!picks) return;
       runs = picks.map((p) => p.run);
     }
-    if (runs.length) panels.showCompare(runs);
+    // Oldest first, as runs of a sweep or of Table 1's rows are usually started in order.
+    runs = [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    if (runs.length) panels.showCompare(await labelled(runs));
   });
 
   reg('iit.deleteRun', async (arg: unknown, all: unknown) => {
-    const runs = pickRuns(arg, all).filter((r) => r.runDir && !store.isLive(r.id));
-    if (!runs.length) return;
+    const picked = pickRuns(arg, all);
+    const runs = picked.filter(
+      (r) => r.runDir && !store.isLive(r.id) && r.status !== 'running' && r.status !== 'queued',
+    );
+    if (!runs.length) {
+      if (picked.length) void vscode.window.showInformationMessage('IIT: stop the run before deleting it.');
+      return;
+    }
     const ok = await vscode.window.showWarningMessage(
       `Delete ${runs.length === 1 ? `the run ${path.basename(runs[0]!.runDir!)}` : `${runs.length} runs`}? Its weights and metrics are removed from disk.`,
       { modal: true },
@@ -567,23 +660,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   });
 
-  // extension/debug.ts (activateDebug) may register this command itself; ours is the fallback.
+  // extension/debug.ts (activateDebug) registers iit.debugIntervention when the debugger is built in; this
+  // fallback takes the same argument ({ uri, config?, runId?, runDir?, variable, base, source, split? }).
   const registered = new Set(await vscode.commands.getCommands(true));
   if (!registered.has('iit.debugIntervention'))
     reg('iit.debugIntervention', async (arg: unknown) => {
-      const a = arg as { run?: RunView; pair?: PairRef } | undefined;
-      let file = a?.run?.file;
-      let config = a?.run?.config;
-      if (!file) {
-        const t = await pickExperiment(arg);
-        if (!t) return;
-        file = t.uri.fsPath;
-        config = t.config;
-      }
+      // The CodeLens passes { experiment: path }; heatmap clicks pass DebugInterventionArgs.
+      const a = (arg && typeof arg === 'object' ? arg : {}) as Partial<DebugInterventionArgs> & { experiment?: string };
+      const file = typeof a.uri === 'string' ? a.uri : a.experiment;
+      const t = await pickExperiment(typeof file === 'string' ? { uri: file, config: a.config } : arg);
+      if (!t) return;
       if (!requireTrust('Debugging an intervention')) return;
-      let variable = a?.pair?.variable;
+      let variable = a.variable;
       if (!variable) {
-        const info = await experiments.getInfo(vscode.Uri.file(file)).catch(() => undefined);
+        const info = await experiments.getInfo(t.uri).catch(() => undefined);
         variable =
           info?.alignment.length === 1
             ? info.alignment[0]!.variable
@@ -592,19 +682,29 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
               });
         if (!variable) return;
       }
+      const name = typeof variable === 'string' ? variable : `${variable.from}→${variable.to}`;
       const launch: vscode.DebugConfiguration = {
         type: 'iit',
         request: 'launch',
-        name: `IIT: ${variable} (base ${a?.pair?.base ?? 0}, source ${a?.pair?.source ?? 1})`,
-        experiment: file,
-        config: config ?? 'default',
+        name: `IIT: ${name} (base ${a.base ?? 0}, source ${a.source ?? 1})`,
+        experiment: t.uri.fsPath,
+        config: t.config ?? 'default',
         variable,
-        base: a?.pair?.base ?? 0,
-        source: a?.pair?.source ?? 1,
-        split: a?.pair?.split ?? 'train',
-        ...(a?.run?.runDir ? { runDir: a.run.runDir } : {}),
+        base: a.base ?? 0,
+        source: a.source ?? 1,
+        split: a.split ?? 'train',
+        ...(a.runDir ? { runDir: a.runDir } : {}),
       };
-      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
+      // Without the intervention debugger in this build, say so instead of VS Code's "unknown debug type".
+      const debuggers = (context.extension.packageJSON as { contributes?: { debuggers?: { type: string }[] } })
+        .contributes?.debuggers;
+      if (!debuggers?.some((d) => d.type === 'iit')) {
+        void vscode.window.showInformationMessage(
+          `IIT: this build has no intervention debugger; the pair was ${launch.name.replace(/^IIT: /, '')}.`,
+        );
+        return;
+      }
+      const folder = vscode.workspace.getWorkspaceFolder(t.uri);
       const ok = await vscode.debug.startDebugging(folder, launch);
       if (!ok) output.appendLine(`debug session did not start: ${JSON.stringify(launch)}`);
     });

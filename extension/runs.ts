@@ -3,81 +3,23 @@
  * the runs training right now. The Runs tree and the results panels read
  * from here; live runs are replaced by their directory once finished.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { Report } from '../server/engine/report';
-import type { EvalPoint, LossPoint, RunView } from '../server/protocol/webview';
+import type { RunStatus, RunView } from '../server/protocol/webview';
+import { bestIia, readRunDir, runDescription } from './runFiles';
 
-/** Losses per step are not part of the engine's run directory; the extension keeps them beside it. */
-export const LOSSES_FILE = 'losses.json';
+export { LOSSES_FILE, readRunDir, bestIia } from './runFiles';
 
 export function runsRoot(folder: vscode.WorkspaceFolder): string {
   const rel = vscode.workspace.getConfiguration('iitStudio', folder.uri).get<string>('runsDirectory') || '.iit/runs';
   return path.resolve(folder.uri.fsPath, rel);
 }
 
-function readJson<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads one run directory into the view model; undefined if it is not a run. */
-export function readRunDir(dir: string): RunView | undefined {
-  const cfg = readJson<{
-    experiment: string;
-    file?: string;
-    config: string;
-    seed: number;
-    backend: string;
-    resolved?: { alignment?: Record<string, { site: string }> };
-  }>(path.join(dir, 'config.json'));
-  if (!cfg) return undefined;
-  const report = readJson<Report>(path.join(dir, 'report.json'));
-  let history: EvalPoint[] = [];
-  try {
-    history = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as EvalPoint);
-  } catch {
-    // A run that never evaluated has no metrics.jsonl.
-  }
-  const losses = readJson<LossPoint[]>(path.join(dir, LOSSES_FILE)) ?? [];
-  const extra =
-    readJson<{ inputLabels?: Record<string, string[]>; startedAt?: string }>(path.join(dir, 'ui.json')) ?? {};
-  const sites = cfg.resolved?.alignment
-    ? Object.fromEntries(Object.entries(cfg.resolved.alignment).map(([k, v]) => [k, v.site]))
-    : undefined;
-  return {
-    id: dir,
-    runDir: dir,
-    experiment: cfg.experiment,
-    ...(cfg.file ? { file: cfg.file } : {}),
-    config: cfg.config,
-    backend: report?.backend ?? cfg.backend,
-    seed: cfg.seed,
-    status: report ? 'finished' : 'failed',
-    startedAt: extra.startedAt ?? statSync(path.join(dir, 'config.json')).mtime.toISOString(),
-    ...(report ? { report } : {}),
-    history,
-    losses,
-    ...(extra.inputLabels ? { inputLabels: extra.inputLabels } : {}),
-    ...(sites ? { sites } : {}),
-  };
-}
-
-export function bestIia(r: RunView): number | undefined {
-  const all = [...r.history.map((h) => h.metrics), ...(r.report ? [r.report.metrics] : [])];
-  const vals = all.flatMap((m) =>
-    Object.entries(m)
-      .filter(([s]) => s !== 'train' || Object.keys(m).length === 1)
-      .map(([, s]) => s.iia.overall),
-  );
-  return vals.length ? Math.max(...vals) : undefined;
+/** What the server's iit/runs says about a run directory (it knows the queued and running ones). */
+export interface ServerRunState {
+  status: RunStatus;
+  step?: number;
 }
 
 export class RunStore implements vscode.Disposable {
@@ -85,14 +27,19 @@ export class RunStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunView | undefined>();
   readonly onDidChange = this.changed.event;
   private readonly watchers: vscode.Disposable[] = [];
+  /** Statuses from the server's iit/runs, by run directory; they win over the files for queued/running runs. */
+  private server = new Map<string, ServerRunState>();
+  /** Input labels per experiment file (from iit/experimentInfo), for runs trained outside this window. */
+  private readonly labels = new Map<string, Record<string, string[]>>();
 
   constructor() {
     for (const f of vscode.workspace.workspaceFolders ?? []) {
       const w = vscode.workspace.createFileSystemWatcher(
-        new vscode.RelativePattern(vscode.Uri.file(runsRoot(f)), '*/report.json'),
+        new vscode.RelativePattern(vscode.Uri.file(runsRoot(f)), '*/{report,status,config}.json'),
       );
       w.onDidCreate(() => this.changed.fire(undefined));
       w.onDidDelete(() => this.changed.fire(undefined));
+      w.onDidChange(() => this.changed.fire(undefined));
       this.watchers.push(w);
     }
   }
@@ -106,18 +53,51 @@ export class RunStore implements vscode.Disposable {
       for (const name of readdirSync(rootDir)) {
         if (name.startsWith('.')) continue;
         const r = readRunDir(path.join(rootDir, name));
-        if (r) disk.push(r);
+        if (r) disk.push(this.withServerState(r));
       }
     }
-    const liveDirs = new Set([...this.live.values()].map((r) => r.runDir));
+    const liveDirs = new Set([...this.live.values()].map((r) => r.runDir).filter((d): d is string => !!d));
     return [
       ...this.live.values(),
-      ...disk.filter((r) => !liveDirs.has(r.runDir)).sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+      ...disk
+        .filter((r) => !r.runDir || !liveDirs.has(r.runDir))
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
     ];
   }
 
   get(id: string): RunView | undefined {
-    return this.live.get(id) ?? (existsSync(id) ? readRunDir(id) : undefined);
+    const live = this.live.get(id) ?? [...this.live.values()].find((r) => r.runDir === id);
+    if (live) return live;
+    const r = existsSync(id) ? readRunDir(id) : undefined;
+    return r && this.withServerState(r);
+  }
+
+  /** Replaces the server's view of the runs (from iit/runs). */
+  setServerRuns(runs: { runDir: string; status: RunStatus; step?: number }[]): void {
+    this.server = new Map(
+      runs.map((r) => [
+        path.resolve(r.runDir),
+        { status: r.status, ...(r.step !== undefined ? { step: r.step } : {}) },
+      ]),
+    );
+    this.changed.fire(undefined);
+  }
+
+  setLabels(file: string, labels: Record<string, string[]>): void {
+    this.labels.set(path.resolve(file), labels);
+  }
+
+  hasLabels(file: string): boolean {
+    return this.labels.has(path.resolve(file));
+  }
+
+  private withServerState(run: RunView): RunView {
+    const labels = !run.inputLabels && run.file ? this.labels.get(path.resolve(run.file)) : undefined;
+    const r = labels ? { ...run, inputLabels: labels } : run;
+    const s = r.runDir ? this.server.get(path.resolve(r.runDir)) : undefined;
+    // Files are the truth for ended runs; the server alone knows which runs are queued or running now.
+    if (!s || r.status === 'finished' || (s.status !== 'queued' && s.status !== 'running')) return r;
+    return { ...r, status: s.status, ...(s.step !== undefined ? { step: s.step } : {}) };
   }
 
   isLive(id: string): boolean {
@@ -153,30 +133,33 @@ export class RunItem extends vscode.TreeItem {
   constructor(readonly run: RunView) {
     super(`${run.config} · seed ${run.seed}`, vscode.TreeItemCollapsibleState.None);
     const best = bestIia(run);
-    const step = run.status === 'running' && run.totalSteps ? ` step ${run.step ?? 0}/${run.totalSteps}` : '';
-    this.description = `${run.status}${step} · ${run.backend}${best !== undefined ? ` · IIA ${(best * 100).toFixed(1)}%` : ''} · ${new Date(run.startedAt).toLocaleString()}`;
+    this.description = runDescription(run);
     this.tooltip = new vscode.MarkdownString(
       [
         `**${run.experiment}** — ${run.config} (seed ${run.seed})`,
-        `status: ${run.status}`,
+        `status: ${run.status}${run.step !== undefined ? ` (step ${run.step}${run.totalSteps ? ` of ${run.totalSteps}` : ''})` : ''}${run.resumable ? ' — resumable' : ''}`,
         `backend: ${run.backend}`,
         best !== undefined ? `best IIA: ${(best * 100).toFixed(2)}%` : '',
         `started: ${run.startedAt}`,
+        run.error ? `error: ${run.error}` : '',
         run.runDir ? `\`${run.runDir}\`` : '',
       ]
         .filter(Boolean)
         .join('\n\n'),
     );
-    this.contextValue = `run.${run.status}`;
+    // run.<status>[.resumable]: the menus offer Resume only for unfinished runs with a checkpoint.
+    this.contextValue = `run.${run.status}${run.resumable ? '.resumable' : ''}`;
     this.id = run.id;
     this.iconPath = new vscode.ThemeIcon(
       run.status === 'running'
         ? 'sync~spin'
-        : run.status === 'finished'
-          ? 'pass'
-          : run.status === 'cancelled'
-            ? 'circle-slash'
-            : 'error',
+        : run.status === 'queued'
+          ? 'clock'
+          : run.status === 'finished'
+            ? 'pass'
+            : run.status === 'cancelled'
+              ? 'circle-slash'
+              : 'error',
       run.status === 'failed' ? new vscode.ThemeColor('errorForeground') : undefined,
     );
     this.command = { command: 'iit.openResults', title: 'Open Results', arguments: [this] };
@@ -200,8 +183,16 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem> {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.emitter.event;
 
+  private pending: NodeJS.Timeout | undefined;
+
   constructor(private readonly store: RunStore) {
-    store.onDidChange(() => this.emitter.fire());
+    // Live runs change every step: redraw the tree at most a few times a second (it rereads the run directories).
+    store.onDidChange(() => {
+      this.pending ??= setTimeout(() => {
+        this.pending = undefined;
+        this.emitter.fire();
+      }, 250);
+    });
   }
 
   getTreeItem(e: vscode.TreeItem): vscode.TreeItem {

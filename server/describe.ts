@@ -1,7 +1,23 @@
 /** The engine's description of a loaded experiment: CLI `inspect` and the server's iit/experimentInfo. */
 import type { Experiment } from './engine/experiment';
 import type { Session } from './engine/session';
+import { GRID_MAX_INPUTS } from './engine/evaluate';
+import { formatValue } from './engine/values';
 import type { ExperimentInfo } from './protocol/index';
+
+/** Labels of a small split's inputs, in the order of the IIA grids: "(F,T)" over the model's inputs. */
+function inputLabels(exp: Experiment, session: Session): Record<string, string[]> | undefined {
+  const out: Record<string, string[]> = {};
+  for (const [name, split] of session.splits) {
+    if (split.size > GRID_MAX_INPUTS) continue;
+    out[name] = Array.from({ length: split.size }, (_, i) => {
+      const input = split.input(i) as Record<string, unknown>;
+      return `(${exp.model.inputs.map((v) => formatValue(input[v])).join(',')})`;
+    });
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 
 export function describeExperiment(exp: Experiment, session: Session): ExperimentInfo {
   const m = exp.model;
@@ -22,5 +38,6 @@ export function describeExperiment(exp: Experiment, session: Session): Experimen
     output: { variable: session.head.variable, loss: session.head.loss },
     configs: exp.configNames,
     splits: Object.fromEntries([...session.splits].map(([k, s]) => [k, s.size])),
+    ...((labels) => (labels ? { inputLabels: labels } : {}))(inputLabels(exp, session)),
   };
 }

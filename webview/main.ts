@@ -7,19 +7,17 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import './styles.css';
 import type { ExportFormat, FromWebview, RunView, ToWebview, WebviewState } from '../server/protocol/webview';
-import { heatmapSvg, lineChartSvg, stackSvgs, type HeatmapSpec } from './charts';
+import { heatmapSvg, lineChartSvg } from './charts';
 import {
-  accuracyCurves,
-  comparisonCsv,
-  comparisonTable,
-  formatCell,
-  gridHeatmaps,
-  heatmapsCsv,
-  isSweep,
-  lossCurves,
-  runHeatmaps,
-  sweepHeatmap,
-} from './results';
+  compareSections,
+  EXPORT_FORMATS,
+  exportBaseName,
+  exportCsv,
+  exportSvg,
+  runSections,
+  type ChartSection,
+} from './exports';
+import { comparisonTable, formatCell } from './results';
 import { themeFrom, type Theme } from './theme';
 
 interface VsCodeApi {
@@ -75,11 +73,11 @@ function chart(svg: string): HTMLElement {
 }
 
 /** The charts currently drawn, for exports. */
-let drawn: { heatmaps: HeatmapSpec[]; svgs: string[] } = { heatmaps: [], svgs: [] };
+let drawn: { sections: ChartSection[]; svgs: string[] } = { sections: [], svgs: [] };
 
 function toolbar(): HTMLElement {
   const bar = el('div', { class: 'toolbar' });
-  for (const f of ['svg', 'png', 'csv'] as ExportFormat[]) {
+  for (const f of EXPORT_FORMATS) {
     const b = custom(
       'vscode-button',
       { secondary: '', 'data-export': f, title: `Export as ${f.toUpperCase()}` },
@@ -110,57 +108,44 @@ function statusLine(r: RunView): HTMLElement {
   return p;
 }
 
-function renderResults(r: RunView): void {
-  const theme = currentTheme();
-  const heatmaps = runHeatmaps(r);
-  const before = r.report?.before
-    ? gridHeatmaps(r, r.report.before).map((h) => ({ ...h, title: `before training — ${h.title}` }))
-    : [];
-  const curves = [accuracyCurves(r), lossCurves(r)];
+/** Draws sections of charts; returns the SVG strings in display order (what the SVG/PNG exports stack). */
+function drawSections(sections: ChartSection[], theme: Theme): string[] {
   const svgs: string[] = [];
-  root.replaceChildren();
-  root.append(el('h1', {}, `${r.experiment} — ${r.config}`), statusLine(r), toolbar());
-  const sec = (title: string, specs: HeatmapSpec[]) => {
-    if (!specs.length) return;
+  for (const sec of sections) {
     const s = el('section', {});
-    s.append(el('h2', {}, title));
+    s.append(el('h2', {}, sec.title));
     const wrap = el('div', { class: 'charts' });
-    for (const h of specs) {
-      const svg = heatmapSvg(h, theme);
+    for (const svg of [
+      ...sec.heatmaps.map((h) => heatmapSvg(h, theme)),
+      ...sec.curves.map((c) => lineChartSvg(c, theme)),
+    ]) {
       svgs.push(svg);
       wrap.append(chart(svg));
     }
     s.append(wrap);
     root.append(s);
-  };
-  if (!heatmaps.length && r.status === 'running')
-    root.append(el('p', { class: 'muted' }, 'Waiting for the first evaluation…'));
-  sec(
-    'Interchange intervention accuracy',
-    heatmaps.filter((h) => h.kind !== 'grid'),
-  );
-  sec(
-    'Interventions: base × source',
-    heatmaps.filter((h) => h.kind === 'grid'),
-  );
-  sec('Before training', before);
-  const cs = el('section', {});
-  cs.append(el('h2', {}, 'Training curves'));
-  const wrap = el('div', { class: 'charts' });
-  for (const c of curves) {
-    const svg = lineChartSvg(c, theme);
-    svgs.push(svg);
-    wrap.append(chart(svg));
   }
-  cs.append(wrap);
-  root.append(cs);
-  drawn = { heatmaps: [...heatmaps, ...before], svgs };
+  return svgs;
+}
+
+function renderResults(r: RunView): void {
+  const theme = currentTheme();
+  const sections = runSections(r);
+  root.replaceChildren();
+  root.append(el('h1', {}, `${r.experiment} — ${r.config}`), statusLine(r), toolbar());
+  if (!sections.some((s) => s.heatmaps.length) && (r.status === 'running' || r.status === 'queued'))
+    root.append(
+      el(
+        'p',
+        { class: 'muted' },
+        r.status === 'queued' ? 'Queued: waiting for a free slot…' : 'Waiting for the first evaluation…',
+      ),
+    );
+  drawn = { sections, svgs: drawSections(sections, theme) };
 }
 
 function renderCompare(rs: RunView[]): void {
   const theme = currentTheme();
-  const svgs: string[] = [];
-  const heatmaps: HeatmapSpec[] = [];
   root.replaceChildren();
   root.append(el('h1', {}, `Compare ${rs.length} runs`), toolbar());
   const t = comparisonTable(rs);
@@ -181,17 +166,9 @@ function renderCompare(rs: RunView[]): void {
     for (const c of row.cells) tr.append(el('td', { class: 'num' }, formatCell(c)));
     table.append(tr);
   });
-  root.append(el('h2', {}, 'Behavioural and IIA accuracy (as in Table 1)'), table);
-  if (isSweep(rs)) {
-    const h = sweepHeatmap(rs);
-    if (h) {
-      heatmaps.push(h);
-      const svg = heatmapSvg(h, theme);
-      svgs.push(svg);
-      root.append(el('h2', {}, 'Alignment sweep'), chart(svg));
-    }
-  }
-  drawn = { heatmaps, svgs };
+  root.append(el('h2', {}, 'Behavioural and IIA accuracy (%, as in Table 1)'), table);
+  const sections = compareSections(rs);
+  drawn = { sections, svgs: drawSections(sections, theme) };
 }
 
 function render(): void {
@@ -221,50 +198,16 @@ async function svgToPng(svg: string): Promise<string> {
 
 async function doExport(format: ExportFormat, requestId?: number): Promise<void> {
   try {
-    const base =
-      mode === 'compare'
-        ? 'comparison'
-        : `${runs[0]?.experiment ?? 'run'}-${runs[0]?.config ?? ''}`.replace(/[^\w.-]+/g, '_');
-    const theme = currentTheme();
+    const m = mode ?? 'results';
+    const name = `${exportBaseName(m, runs)}.${format}`;
+    const echo = requestId !== undefined ? { requestId } : {};
     if (format === 'csv') {
-      const data =
-        mode === 'compare'
-          ? comparisonCsv(runs) + (drawn.heatmaps.length ? '\r\n' + heatmapsCsv(drawn.heatmaps) : '')
-          : heatmapsCsv(drawn.heatmaps);
-      post({
-        type: 'exported',
-        format,
-        name: `${base}.csv`,
-        data,
-        encoding: 'utf8',
-        ...(requestId !== undefined ? { requestId } : {}),
-      });
+      post({ type: 'exported', format, name, data: exportCsv(m, runs, drawn.sections), encoding: 'utf8', ...echo });
       return;
     }
-    const svg = drawn.svgs.length
-      ? stackSvgs(drawn.svgs, theme)
-      : stackSvgs(
-          [lineChartSvg({ kind: 'empty', title: 'no results', xLabel: '', yLabel: '', series: [] }, theme)],
-          theme,
-        );
-    if (format === 'svg')
-      post({
-        type: 'exported',
-        format,
-        name: `${base}.svg`,
-        data: `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`,
-        encoding: 'utf8',
-        ...(requestId !== undefined ? { requestId } : {}),
-      });
-    else
-      post({
-        type: 'exported',
-        format,
-        name: `${base}.png`,
-        data: await svgToPng(svg),
-        encoding: 'base64',
-        ...(requestId !== undefined ? { requestId } : {}),
-      });
+    const svg = exportSvg(drawn.svgs, currentTheme());
+    if (format === 'svg') post({ type: 'exported', format, name, data: svg, encoding: 'utf8', ...echo });
+    else post({ type: 'exported', format, name, data: await svgToPng(svg), encoding: 'base64', ...echo });
   } catch (e) {
     post({ type: 'error', message: `export failed: ${(e as Error).message}` });
   }

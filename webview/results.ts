@@ -13,6 +13,17 @@ export function latestMetrics(run: RunView): Metrics | undefined {
   return run.report?.metrics ?? run.history[run.history.length - 1]?.metrics;
 }
 
+/**
+ * The (base, source) pair a click on an aggregate cell (variable × split, typed source × target) opens in the
+ * debugger: the first mismatching pair of the grid when the split has one, else the first pair of distinct inputs.
+ */
+export function pairFor(m: Metrics | undefined, split: string, key: string): { base: number; source: number } {
+  const grid = m?.[split]?.iia.grid?.[key];
+  const n = grid ? Math.round(Math.sqrt(grid.length)) : 0;
+  const miss = grid ? grid.findIndex((v) => v === 0) : -1;
+  return miss >= 0 ? { base: Math.floor(miss / n), source: miss % n } : { base: 0, source: 1 };
+}
+
 function variablesOf(m: Metrics): string[] {
   const seen = new Set<string>();
   for (const s of Object.values(m)) for (const v of Object.keys(s.iia.byVariable)) seen.add(v);
@@ -36,6 +47,11 @@ export function splitHeatmap(run: RunView): HeatmapSpec | undefined {
       ...vars.map((v) => splits.map((s) => m[s]!.iia.byVariable[v] ?? null)),
       splits.map((s) => m[s]!.iia.overall),
     ],
+    // Variable cells open a pair of that variable in the debugger; the overall row has no single variable.
+    cellData: (i, j) =>
+      i < vars.length
+        ? { variable: vars[i]!, split: splits[j]!, run: run.id, ...pairFor(m, splits[j]!, vars[i]!) }
+        : undefined,
   };
 }
 
@@ -48,7 +64,12 @@ export function parseSwapKey(key: string): [string, string] | null {
 }
 
 /** For typed variables: IIA of swapping source variable V into target W. */
-export function typedHeatmap(iia: IiaMetrics, split: string, title = 'Typed interchange'): HeatmapSpec | undefined {
+export function typedHeatmap(
+  iia: IiaMetrics,
+  split: string,
+  title = 'Typed interchange',
+  runId?: string,
+): HeatmapSpec | undefined {
   if (!iia.typed) return undefined;
   const cells = Object.entries(iia.typed)
     .map(([k, v]) => [parseSwapKey(k), v] as const)
@@ -64,6 +85,16 @@ export function typedHeatmap(iia: IiaMetrics, split: string, title = 'Typed inte
     rows: names,
     cols: names,
     values: names.map((src) => names.map((dst) => at.get(`${src}\u0000${dst}`) ?? null)),
+    cellData: (i, j) => {
+      if (runId === undefined || !at.has(`${names[i]}\u0000${names[j]}`)) return undefined;
+      const key = i === j ? names[i]! : `${names[i]}→${names[j]}`;
+      return {
+        variable: key,
+        split,
+        run: runId,
+        ...pairFor({ [split]: { behavioral: 0, examples: 0, iia } }, split, key),
+      };
+    },
   };
 }
 
@@ -251,7 +282,7 @@ export function runHeatmaps(run: RunView): HeatmapSpec[] {
   const split = splitHeatmap(run);
   if (split) out.push(split);
   for (const [s, sm] of Object.entries(m ?? {})) {
-    const t = typedHeatmap(sm.iia, s);
+    const t = typedHeatmap(sm.iia, s, undefined, run.id);
     if (t) out.push(t);
   }
   out.push(...gridHeatmaps(run, m));

@@ -30,7 +30,7 @@ export interface EvalOptions {
 }
 
 /** Largest split whose full base × source match grid goes into the metrics. */
-const GRID_MAX_INPUTS = 16;
+export const GRID_MAX_INPUTS = 16;
 
 export async function evaluate(session: Session, opts: EvalOptions = {}): Promise<Metrics> {
   const cfg = session.config.evaluation;

@@ -39,6 +39,8 @@ export interface ExperimentInfo {
   output: { variable: string; loss: string };
   configs: string[];
   splits: Record<string, number>;
+  /** Labels of each small split's inputs ("(F,T)"), in the order of the IIA grids (base × source). */
+  inputLabels?: Record<string, string[]>;
 }
 
 /** `initialize.initializationOptions`. */

@@ -7,7 +7,8 @@
 import type { Metrics } from '../engine/metrics';
 import type { Report } from '../engine/report';
 
-export type RunStatus = 'running' | 'finished' | 'failed' | 'cancelled';
+/** As the server's iit/runs reports it. */
+export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
 
 /** One evaluation during training (a line of the run's metrics.jsonl). */
 export interface EvalPoint {
@@ -44,6 +45,8 @@ export interface RunView {
   /** Site each variable is aligned to (for sweeps and the causal graph). */
   sites?: Record<string, string>;
   error?: string;
+  /** An unfinished run with a checkpoint to resume from. */
+  resumable?: boolean;
 }
 
 export type ExportFormat = 'svg' | 'png' | 'csv';

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import type { FrameLocator, Page } from 'playwright-core';
 
 /** The results webview's content frame (VS Code nests it in two iframes). */
@@ -36,6 +37,8 @@ export async function pickQuickLabel(page: Page, label: string): Promise<void> {
 }
 
 export async function openIitSidebar(page: Page): Promise<void> {
+  // Clicking the icon of the container already shown would hide the sidebar.
+  if (await page.locator('.pane-header', { hasText: 'Experiments' }).isVisible()) return;
   await page.locator('.activitybar li[aria-label^="IIT"], .activitybar a[aria-label^="IIT"]').first().click();
   await page.locator('.pane-header', { hasText: 'Experiments' }).waitFor();
 }
@@ -119,4 +122,74 @@ export async function waitForVariable(page: Page, re: RegExp, timeout = 60_000):
     if (Date.now() > end) throw new Error(`the Variables view never showed ${re}; it shows:\n${rows.join('\n')}`);
     await page.waitForTimeout(250);
   }
+}
+
+/** A decoded PNG: header fields and the unfiltered 8-bit RGBA/RGB rows. */
+export interface DecodedPng {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+  pixels: Buffer;
+  channels: number;
+}
+
+/**
+ * Decodes a non-interlaced 8-bit RGB/RGBA PNG fully: signature, chunk CRCs, IHDR, the inflated IDAT stream
+ * and every row's filter (None, Sub, Up, Average, Paeth), so a truncated or corrupt file fails.
+ */
+export function decodePng(file: string): DecodedPng {
+  const b = readFileSync(file);
+  assert.deepEqual([...b.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], 'PNG signature');
+  let off = 8;
+  let ihdr: Buffer | undefined;
+  const idat: Buffer[] = [];
+  let ended = false;
+  while (off < b.length) {
+    const len = b.readUInt32BE(off);
+    const type = b.subarray(off + 4, off + 8).toString('latin1');
+    const data = b.subarray(off + 8, off + 8 + len);
+    assert.equal(b.readUInt32BE(off + 8 + len), crc32(b.subarray(off + 4, off + 8 + len)), `CRC of ${type}`);
+    if (type === 'IHDR') ihdr = data;
+    else if (type === 'IDAT') idat.push(data);
+    else if (type === 'IEND') ended = true;
+    off += 12 + len;
+  }
+  assert.ok(ihdr && ended, 'IHDR and IEND present');
+  const width = ihdr.readUInt32BE(0);
+  const height = ihdr.readUInt32BE(4);
+  const [bitDepth, colorType, , , interlace] = [ihdr[8]!, ihdr[9]!, ihdr[10]!, ihdr[11]!, ihdr[12]!];
+  assert.equal(bitDepth, 8);
+  assert.ok(colorType === 6 || colorType === 2, `colour type ${colorType}`);
+  assert.equal(interlace, 0);
+  const channels = colorType === 6 ? 4 : 3;
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  assert.equal(raw.length, height * (stride + 1), 'inflated size matches the header');
+  const pixels = Buffer.alloc(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)]!;
+    assert.ok(filter <= 4, `row ${y} filter ${filter}`);
+    for (let x = 0; x < stride; x++) {
+      const v = raw[y * (stride + 1) + 1 + x]!;
+      const a = x >= channels ? pixels[y * stride + x - channels]! : 0;
+      const up = y > 0 ? pixels[(y - 1) * stride + x]! : 0;
+      const c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels]! : 0;
+      const p = a + up - c;
+      const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - up), Math.abs(p - c)];
+      const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? up : c;
+      const pred = [0, a, up, (a + up) >> 1, paeth][filter]!;
+      pixels[y * stride + x] = (v + pred) & 0xff;
+    }
+  }
+  return { width, height, bitDepth, colorType, pixels, channels };
+}
+
+function crc32(buf: Buffer): number {
+  let c = ~0;
+  for (const byte of buf) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return ~c >>> 0;
 }

@@ -52,21 +52,46 @@ export function ensureCodeServer(): string {
 export interface CodeServer {
   url: string;
   workspace: string;
+  /** The user-data folder: settings, and logs/ with each extension's output channels. */
+  userDataDir: string;
   logs: () => string;
   /** The extension host's and IIT Studio's output-channel logs, for a failing test's report. */
   extensionLogs: () => string;
   close: () => Promise<void>;
 }
 
-/** Starts code-server on a copy of `workspace` with this repository as an unpacked extension. */
-export async function launchCodeServer(opts: { workspace: string; settings?: Record<string, unknown> }): Promise<CodeServer> {
+/**
+ * Installs a .vsix into an extensions folder with code-server's own CLI (`--install-extension`), as a user
+ * would; returns the CLI's output.
+ */
+export function installVsix(vsix: string, extensionsDir: string): string {
+  const dir = ensureCodeServer();
+  const userData = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-install-'));
+  try {
+    return execFileSync(process.execPath, [path.join(dir, 'out', 'node', 'entry.js'), '--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', userData], {
+      env: { ...process.env, VSCODE_IPC_HOOK_CLI: '' },
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+    });
+  } finally {
+    rmSync(userData, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts code-server on `workspace` with this repository as an unpacked extension, or with the extensions
+ * already installed in `extensionsDir` (e.g. by installVsix).
+ */
+export async function launchCodeServer(opts: { workspace: string; settings?: Record<string, unknown>; extensionsDir?: string }): Promise<CodeServer> {
   const dir = ensureCodeServer();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-'));
   const userData = path.join(tmp, 'user');
-  const extensions = path.join(tmp, 'extensions');
+  const extensions = opts.extensionsDir ?? path.join(tmp, 'extensions');
   mkdirSync(path.join(userData, 'User'), { recursive: true });
-  mkdirSync(extensions, { recursive: true });
-  symlinkSync(root, path.join(extensions, 'iit-studio.iit-studio-0.1.0'));
+  if (!opts.extensionsDir) {
+    mkdirSync(extensions, { recursive: true });
+    symlinkSync(root, path.join(extensions, 'iit-studio.iit-studio-0.1.0'));
+  }
   writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, ...opts.settings }));
   writeFileSync(path.join(userData, 'config.yaml'), 'auth: none\n');
   let log = '';
@@ -97,7 +122,7 @@ export async function launchCodeServer(opts: { workspace: string; settings?: Rec
     await close();
     throw e;
   });
-  return { url, workspace: opts.workspace, logs: () => log, extensionLogs: () => collectLogs(path.join(userData, 'logs')), close };
+  return { url, workspace: opts.workspace, userDataDir: userData, logs: () => log, extensionLogs: () => collectLogs(path.join(userData, 'logs')), close };
 }
 
 /** Concatenates the log files whose names mention the extension host or IIT Studio. */

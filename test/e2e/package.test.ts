@@ -1,0 +1,497 @@
+/**
+ * The packaged extension in a real VS Code: `npm run package` builds the
+ * .vsix, code-server's own `--install-extension` installs it into a fresh
+ * extensions folder, and code-server runs it from there (not from this
+ * repository). Then, with runs trained by the installed CLI: the IIT
+ * sidebar and status bar, a diagnostic from the installed server, the Runs
+ * view (status, backend, best IIA, start time), every heatmap type of a
+ * typed experiment, a grid click sent to the debugger command, valid SVG /
+ * PNG / CSV exports, the Table 1 comparison with its alignment sweep, stop /
+ * resume / delete from the Runs view, and a killed server restarted.
+ * Screenshots go to artifacts/e2e/package-*.png.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Report } from '../../server/engine/report';
+import { parseCsv } from '../unit/export-csv-reader';
+import { findAll, parseXml } from '../unit/webview-xml';
+import { installVsix, launchCodeServer, root, type CodeServer } from './harness/codeServer';
+import {
+  decodePng,
+  heatmapCells,
+  openIitSidebar,
+  pickQuickLabel,
+  resultsFrame,
+  runPaletteCommand,
+  viewRows,
+  waitForNotification,
+} from './iitSteps';
+
+const shots = path.join(root, 'artifacts', 'e2e');
+const haveChromium = existsSync('/usr/bin/chromium');
+const skip =
+  !haveChromium && process.env.CI !== 'true' ? 'Debian chromium is not installed (run .ci/install-e2e.sh)' : false;
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-vsix-'));
+const ws = path.join(tmp, 'workspace');
+const extensionsDir = path.join(tmp, 'extensions');
+const exportsDir = path.join(ws, 'exports');
+let extDir = '';
+let cs: CodeServer;
+let browser: Browser;
+let page: Page;
+const reports: Record<string, Report> = {};
+const timings: Record<string, number> = {};
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, `package-${name}.png`) });
+}
+
+async function timed<T>(what: string, f: () => T | Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const r = await f();
+  timings[what] = Math.round(performance.now() - t0) / 1000;
+  return r;
+}
+
+async function waitForFile(file: string, timeout = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!existsSync(file)) {
+    if (Date.now() - t0 > timeout) throw new Error(`${file} was not written`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Give the writer a moment to finish the file.
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+async function closeAllEditors(): Promise<void> {
+  await runPaletteCommand(page, 'View: Close All Editors');
+}
+
+/** The "IIT Studio" output channel, read from its log file (the output view shows only its last lines). */
+function outputLog(): string {
+  const logs = path.join(cs.userDataDir, 'logs');
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.name === 'IIT Studio.log') found.push(path.join(d, e.name));
+    }
+  };
+  if (existsSync(logs)) walk(logs);
+  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
+}
+
+async function waitForOutput(re: RegExp, timeout = 30_000): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const line = outputLog()
+      .split('\n')
+      .find((l) => re.test(l));
+    if (line) return line;
+    if (Date.now() - t0 > timeout) throw new Error(`no output line matches ${re}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The Runs view's row whose text matches. */
+const runRow = (text: RegExp) => viewRows(page, 'Runs').filter({ hasText: text }).first();
+
+async function contextMenu(row: ReturnType<typeof runRow>, item: string): Promise<void> {
+  await row.click({ button: 'right' });
+  await page
+    .locator('.context-view .action-label', { hasText: new RegExp(`^${item}$`) })
+    .first()
+    .click();
+}
+
+before(async () => {
+  if (skip) return;
+  // npm run package, as a user runs it (build + vsce package, offline).
+  await timed('npm run package', () =>
+    execFileSync('npm', ['run', 'package'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }),
+  );
+  const vsix = path.join(tmp, 'iit-studio.vsix');
+  renameSync(path.join(root, 'iit-studio.vsix'), vsix);
+  const out = await timed('install', () => installVsix(vsix, extensionsDir));
+  assert.match(out, /iit-studio.*was successfully installed/i);
+  extDir = path.join(
+    extensionsDir,
+    readdirSync(extensionsDir).find((d) => d.startsWith('iit-studio.iit-studio-'))!,
+  );
+
+  mkdirSync(ws, { recursive: true });
+  cpSync(path.join(root, 'samples', 'conjunction'), path.join(ws, 'conjunction'), { recursive: true });
+  cpSync(path.join(root, 'test/fixtures/ext/typed.ts'), path.join(ws, 'typed.ts'));
+  cpSync(path.join(root, 'test/fixtures/ext/xor.ts'), path.join(ws, 'xor.ts'));
+  writeFileSync(
+    path.join(ws, 'broken.ts'),
+    readFileSync(path.join(root, 'samples/conjunction/figure1.ts'), 'utf8')
+      .replace("V2: { site: 'h2' }", "V2: { site: 'h1' }")
+      .replace("from './model'", "from './conjunction/model'"),
+  );
+  // Two runs of the typed experiment, aligned to h1 and to h2, trained by the installed CLI.
+  for (const config of ['h1', 'h2']) {
+    const runDir = path.join(ws, '.iit', 'runs', `typed-${config}`);
+    await timed(`cli train ${config}`, () =>
+      execFileSync(
+        process.execPath,
+        [
+          path.join(extDir, 'bin', 'iit-studio.js'),
+          'train',
+          'typed.ts',
+          '--config',
+          config,
+          '--backend',
+          'cpu',
+          '--out',
+          runDir,
+        ],
+        { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    reports[config] = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
+  }
+  cs = await timed('code-server start', () =>
+    launchCodeServer({
+      workspace: ws,
+      extensionsDir,
+      settings: {
+        'iitStudio.backend': 'cpu',
+        'iitStudio.exportDirectory': exportsDir,
+        'iitStudio.checkpointEvery': 100,
+      },
+    }),
+  );
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await timed('workbench', async () => {
+    await page.goto(`${cs.url}/?folder=${encodeURIComponent(ws)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  });
+});
+
+after(async () => {
+  console.log(`package e2e timings (s): ${JSON.stringify(timings)}`);
+  await browser?.close();
+  await cs?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+test('npm run package: the .vsix holds the bundles and what the server loads at run time', { skip }, () => {
+  for (const f of [
+    'package.json',
+    'dist/extension.js',
+    'dist/server.js',
+    'dist/worker.js',
+    'dist/cli.js',
+    'dist/webview.js',
+    'dist/webview.css',
+    'bin/iit-studio.js',
+    'extension/media/iit.svg',
+    'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+    'node_modules/typescript/lib/typescript.js',
+    'node_modules/esbuild/package.json',
+    'node_modules/vscode-languageclient/package.json',
+  ])
+    assert.ok(existsSync(path.join(extDir, f)), `${f} in the installed extension`);
+  assert.ok(!existsSync(path.join(extDir, 'server')), 'sources are left out');
+  assert.ok(!existsSync(path.join(extDir, 'test')), 'tests are left out');
+});
+
+test(
+  'the installed extension activates: IIT sidebar, status bar, output channel',
+  { skip, timeout: 180_000 },
+  async () => {
+    await openIitSidebar(page);
+    const experiments = viewRows(page, 'Experiments');
+    for (const name of ['broken', 'figure1', 'typed', 'xor'])
+      await experiments.filter({ hasText: name }).first().waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar-item', { hasText: 'IIT cpu' }).first().waitFor();
+    await runPaletteCommand(page, 'IIT: Show Output');
+    await waitForOutput(/IIT Studio activated/);
+    await shot('1-activated');
+  },
+);
+
+test(
+  'the installed server checks experiment files: a diagnostic in the Problems panel',
+  { skip, timeout: 180_000 },
+  async () => {
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('broken.ts');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+Shift+M');
+    await page
+      .locator('.markers-panel .monaco-list-row', { hasText: /V2 and V1 overlap at site h1/ })
+      .first()
+      .waitFor({ timeout: 90_000 });
+    await shot('2-problems');
+  },
+);
+
+test('Runs view: each run with status, backend, best IIA and start time', { skip, timeout: 120_000 }, async () => {
+  await openIitSidebar(page);
+  for (const config of ['h1', 'h2']) {
+    const best = Math.max(...Object.values(reports[config]!.metrics).map((m) => m.iia.overall));
+    const row = runRow(new RegExp(`${config} · seed 0`));
+    await row.waitFor({ timeout: 60_000 });
+    const text = await row.innerText();
+    assert.match(text, new RegExp(`finished · cpu · IIA ${(best * 100).toFixed(1)}% · \\d`));
+  }
+  await shot('3-runs');
+});
+
+test(
+  'results of a typed run: every heatmap type renders; a grid click goes to iit.debugIntervention',
+  { skip, timeout: 180_000 },
+  async () => {
+    await closeAllEditors();
+    await runRow(/h2 · seed 0/).click();
+    const frame = resultsFrame(page);
+    await frame.locator('svg.heatmap[data-kind="split"]').first().waitFor({ timeout: 60_000 });
+    const m = reports.h2!.metrics;
+    const pct = (v: number) => `${Math.round(v * 10000) / 100}%`;
+    assert.deepEqual(await heatmapCells(frame, 'split'), [
+      pct(m.train!.iia.byVariable.A!),
+      pct(m.test!.iia.byVariable.A!),
+      pct(m.train!.iia.byVariable.B!),
+      pct(m.test!.iia.byVariable.B!),
+      pct(m.train!.iia.overall),
+      pct(m.test!.iia.overall),
+    ]);
+    assert.equal(await frame.locator('svg.heatmap[data-kind="typed"]').count(), 2);
+    assert.deepEqual((await heatmapCells(frame, 'typed')).slice(0, 4), [
+      pct(m.train!.iia.typed!.A!),
+      pct(m.train!.iia.typed!['A→B']!),
+      pct(m.train!.iia.typed!['B→A']!),
+      pct(m.train!.iia.typed!.B!),
+    ]);
+    // Grids after and before training, with the input labels the server reports.
+    assert.equal(await frame.locator('svg.heatmap[data-kind="grid"]').count(), 16);
+    const labels = await frame.locator('svg.heatmap[data-kind="grid"]').first().locator('text').allTextContents();
+    assert.ok(labels.includes('(F,T)') && labels.includes('(T,F)'), labels.join(' '));
+    const before = reports.h2!.before!.train!.iia.grid!.A!;
+    const marked = await frame.locator('svg.heatmap[data-kind="grid"]').nth(8).locator('g.cell.mismatch').count();
+    assert.equal(marked, before.filter((v) => v === 0).length);
+    assert.equal((await frame.locator('svg.linechart[data-kind="accuracy"] path').count()) > 0, true);
+    assert.equal(await frame.locator('svg.linechart[data-kind="loss"]').count(), 1);
+    await shot('4-results');
+    // Base (F,T) × source (T,F) of A on train: the cell carries its pair to the debugger command.
+    await frame
+      .locator('svg.heatmap[data-kind="grid"]')
+      .first()
+      .locator('g.cell[data-base="1"][data-source="2"] rect')
+      .click();
+    const line = await waitForOutput(/iit\.debugIntervention \{/);
+    const args = JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>;
+    assert.deepEqual(args, {
+      uri: pathToFileURL(path.join(ws, 'typed.ts')).href,
+      config: 'h2',
+      runId: 'typed-h2',
+      runDir: path.join(ws, '.iit', 'runs', 'typed-h2'),
+      variable: 'A',
+      base: 1,
+      source: 2,
+      split: 'train',
+    });
+    await shot('5-debug-pair');
+  },
+);
+
+test(
+  'exports: SVG parses with every chart, PNG decodes at twice the SVG size, CSV holds the cells',
+  { skip, timeout: 120_000 },
+  async () => {
+    const frame = resultsFrame(page);
+    for (const f of ['svg', 'png', 'csv']) await frame.locator(`vscode-button[data-export="${f}"]`).click();
+    const base = path.join(exportsDir, 'typed-h2');
+    for (const f of ['svg', 'png', 'csv']) await waitForFile(`${base}.${f}`);
+
+    const svg = parseXml(readFileSync(`${base}.svg`, 'utf8'));
+    assert.equal(svg.name, 'svg');
+    assert.equal(svg.attrs.xmlns, 'http://www.w3.org/2000/svg');
+    const kinds = findAll(svg, (e) => e.name === 'svg' && e.attrs.class === 'heatmap').map((e) => e.attrs['data-kind']);
+    assert.deepEqual([...new Set(kinds)], ['split', 'typed', 'grid']);
+    assert.equal(kinds.length, 1 + 2 + 16);
+    assert.equal(findAll(svg, (e) => e.name === 'svg' && e.attrs.class === 'linechart').length, 2);
+
+    const png = decodePng(`${base}.png`);
+    assert.equal(png.width, Math.ceil(Number(svg.attrs.width) * 2));
+    assert.equal(png.height, Math.ceil(Number(svg.attrs.height) * 2));
+    const colours = new Set<number>();
+    for (let i = 0; i < png.pixels.length && colours.size < 50; i += png.channels * 97)
+      colours.add(png.pixels.readUInt32BE(i));
+    assert.ok(colours.size >= 5, `the PNG has drawn content (${colours.size} colours sampled)`);
+
+    const rows = parseCsv(readFileSync(`${base}.csv`, 'utf8'));
+    assert.deepEqual(rows[0], ['heatmap', 'title', 'row_kind', 'row', 'column_kind', 'column', 'value']);
+    // split 3×2, typed 2×(2×2), grids 16×(4×4)
+    assert.equal(rows.length - 1, 6 + 8 + 256);
+    const m = reports.h2!.metrics;
+    const split = rows.filter((r) => r[0] === 'split');
+    assert.deepEqual(
+      split.map((r) => [r[3], r[5], Number(r[6])]),
+      [
+        ['A', 'train', m.train!.iia.byVariable.A],
+        ['A', 'test', m.test!.iia.byVariable.A],
+        ['B', 'train', m.train!.iia.byVariable.B],
+        ['B', 'test', m.test!.iia.byVariable.B],
+        ['overall', 'train', m.train!.iia.overall],
+        ['overall', 'test', m.test!.iia.overall],
+      ],
+    );
+    await shot('6-exports');
+  },
+);
+
+test(
+  'Compare Runs: Table 1 (behaviour and IIA, train and test) and the alignment sweep',
+  { skip, timeout: 120_000 },
+  async () => {
+    await runPaletteCommand(page, 'IIT: Compare Runs');
+    await pickQuickLabel(page, 'typed · h1');
+    await pickQuickLabel(page, 'typed · h2');
+    await page.keyboard.press('Enter');
+    const frame = resultsFrame(page);
+    const table = frame.locator('table.table1');
+    await table.waitFor({ timeout: 60_000 });
+    assert.deepEqual(await table.locator('th').allTextContents(), [
+      'run',
+      'backend',
+      'behaviour train',
+      'behaviour test',
+      'IIA train',
+      'IIA test',
+    ]);
+    const rows = table.locator('tr');
+    assert.equal(await rows.count(), 3);
+    for (const [i, c] of ['h1', 'h2'].entries()) {
+      const m = reports[c]!.metrics;
+      const cells = await rows
+        .nth(i + 1)
+        .locator('td.num')
+        .allTextContents();
+      assert.deepEqual(
+        cells,
+        [m.train!.behavioral, m.test!.behavioral, m.train!.iia.overall, m.test!.iia.overall].map((v) =>
+          (v * 100).toFixed(2),
+        ),
+      );
+    }
+    await frame.locator('svg.heatmap[data-kind="sweep"]').waitFor();
+    const cols = await frame
+      .locator('svg.heatmap[data-kind="sweep"] g.cell')
+      .evaluateAll((gs) => gs.map((g) => g.getAttribute('data-col')));
+    assert.deepEqual(cols, ['h1 (h1)', 'h2 (h2)', 'h1 (h1)', 'h2 (h2)']);
+    await shot('7-compare');
+  },
+);
+
+test(
+  'Runs view: stop a training, resume it from the context menu, delete it with confirmation',
+  { skip, timeout: 300_000 },
+  async () => {
+    await closeAllEditors();
+    await runPaletteCommand(page, 'IIT: Train Experiment');
+    await pickQuickLabel(page, 'xor.ts');
+    await pickQuickLabel(page, 'long');
+    await pickQuickLabel(page, 'cpu');
+    await runRow(/long · seed 0.*running step \d+/).waitFor({ timeout: 120_000 });
+    // Past the first checkpoint (every 100 steps here), so there is something to resume from.
+    await runRow(/long · seed 0.*running step [1-9]\d\d/).waitFor({ timeout: 120_000 });
+    await page
+      .locator('.statusbar-item', { hasText: /IIT cpu · step \d+\/100000/ })
+      .first()
+      .waitFor();
+    await runPaletteCommand(page, 'IIT: Stop Training');
+    const stopped = runRow(/long · seed 0.*cancelled step \d+/);
+    await stopped.waitFor({ timeout: 60_000 });
+    const stoppedAt = Number(/cancelled step (\d+)/.exec(await stopped.innerText())![1]);
+    await shot('8-stopped');
+
+    await contextMenu(stopped, 'Resume Run');
+    // The resumed run continues in the same directory: live again, beyond where it stopped.
+    const resumed = runRow(/long · seed 0.*running step \d+/);
+    await resumed.waitFor({ timeout: 120_000 });
+    await resultsFrame(page).locator('[data-status="running"]').first().waitFor({ timeout: 60_000 });
+    for (let i = 0; i < 120; i++) {
+      const m = /running step (\d+)/.exec(await resumed.innerText().catch(() => ''));
+      if (m && Number(m[1]) > stoppedAt) break;
+      await page.waitForTimeout(500);
+    }
+    assert.ok(Number(/running step (\d+)/.exec(await resumed.innerText())![1]) > stoppedAt, 'resumed beyond the stop');
+    await shot('9-resumed');
+    await runPaletteCommand(page, 'IIT: Stop Training');
+    const again = runRow(/long · seed 0.*cancelled step \d+/);
+    await again.waitFor({ timeout: 60_000 });
+    const runsDir = path.join(ws, '.iit', 'runs');
+    const xorDirs = () => readdirSync(runsDir).filter((d) => d.startsWith('xor-long'));
+    assert.equal(xorDirs().length, 1, 'resume wrote into the same run directory');
+
+    await contextMenu(again, 'Delete Run');
+    await page.locator('.monaco-dialog-box').getByRole('button', { name: 'Delete' }).click();
+    await runRow(/long · seed 0/).waitFor({ state: 'detached', timeout: 30_000 });
+    assert.deepEqual(xorDirs(), []);
+    await shot('10-deleted');
+  },
+);
+
+test(
+  'a killed server is restarted, the user is told, and files are checked again',
+  { skip, timeout: 180_000 },
+  async () => {
+    const serverJs = path.join(extDir, 'dist', 'server.js');
+    const pids = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(serverJs);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    assert.equal(pids.length, 1, `one server process runs ${serverJs}`);
+    process.kill(pids[0]!, 'SIGKILL');
+    await waitForNotification(page, /IIT server stopped unexpectedly; restarting it/, 60_000);
+    await shot('11-restarted');
+    // The new server checks the open experiment again.
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('broken.ts');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+Shift+M');
+    await page
+      .locator('.markers-panel .monaco-list-row', { hasText: /V2 and V1 overlap at site h1/ })
+      .first()
+      .waitFor({ timeout: 90_000 });
+  },
+);
