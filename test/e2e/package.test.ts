@@ -111,6 +111,33 @@ async function waitForOutput(re: RegExp, timeout = 30_000): Promise<string> {
   }
 }
 
+/** Shows the Problems panel (Ctrl+Shift+M toggles it: pressing it while it shows would hide it). */
+async function showProblems(): Promise<void> {
+  if (!(await page.locator('.markers-panel').isVisible())) await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel').waitFor();
+}
+
+/** Opens a workspace file with Quick Open. */
+async function openFile(name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** A test body that leaves a screenshot and the extension's logs when it fails. */
+function reported(name: string, body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await body();
+    } catch (e) {
+      await shot(`failed-${name}`).catch(() => undefined);
+      console.error(`--- extension logs after '${name}' failed:\n${cs?.extensionLogs().slice(-20_000)}`);
+      throw e;
+    }
+  };
+}
+
 /** The Runs view's row whose text matches. */
 const runRow = (text: RegExp) => viewRows(page, 'Runs').filter({ hasText: text }).first();
 
@@ -213,6 +240,7 @@ test('npm run package: the .vsix holds the bundles and what the server loads at 
     'dist/cli.js',
     'dist/webview.js',
     'dist/webview.css',
+    'dist/debug.js',
     'bin/iit-studio.js',
     'extension/media/iit.svg',
     'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
@@ -228,7 +256,7 @@ test('npm run package: the .vsix holds the bundles and what the server loads at 
 test(
   'the installed extension activates: IIT sidebar, status bar, output channel',
   { skip, timeout: 180_000 },
-  async () => {
+  reported('activate', async () => {
     await openIitSidebar(page);
     const experiments = viewRows(page, 'Experiments');
     for (const name of ['broken', 'figure1', 'typed', 'xor'])
@@ -237,42 +265,43 @@ test(
     await runPaletteCommand(page, 'IIT: Show Output');
     await waitForOutput(/IIT Studio activated/);
     await shot('1-activated');
-  },
+  }),
 );
 
 test(
   'the installed server checks experiment files: a diagnostic in the Problems panel',
   { skip, timeout: 180_000 },
-  async () => {
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('broken.ts');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.keyboard.press('Control+Shift+M');
+  reported('problems', async () => {
+    await openFile('broken.ts');
+    await showProblems();
     await page
       .locator('.markers-panel .monaco-list-row', { hasText: /V2 and V1 overlap at site h1/ })
       .first()
       .waitFor({ timeout: 90_000 });
     await shot('2-problems');
-  },
+  }),
 );
 
-test('Runs view: each run with status, backend, best IIA and start time', { skip, timeout: 120_000 }, async () => {
-  await openIitSidebar(page);
-  for (const config of ['h1', 'h2']) {
-    const best = Math.max(...Object.values(reports[config]!.metrics).map((m) => m.iia.overall));
-    const row = runRow(new RegExp(`${config} · seed 0`));
-    await row.waitFor({ timeout: 60_000 });
-    const text = await row.innerText();
-    assert.match(text, new RegExp(`finished · cpu · IIA ${(best * 100).toFixed(1)}% · \\d`));
-  }
-  await shot('3-runs');
-});
+test(
+  'Runs view: each run with status, backend, best IIA and start time',
+  { skip, timeout: 120_000 },
+  reported('runs', async () => {
+    await openIitSidebar(page);
+    for (const config of ['h1', 'h2']) {
+      const best = Math.max(...Object.values(reports[config]!.metrics).map((m) => m.iia.overall));
+      const row = runRow(new RegExp(`${config} · seed 0`));
+      await row.waitFor({ timeout: 60_000 });
+      const text = await row.innerText();
+      assert.match(text, new RegExp(`finished · cpu · IIA ${(best * 100).toFixed(1)}% · \\d`));
+    }
+    await shot('3-runs');
+  }),
+);
 
 test(
   'results of a typed run: every heatmap type renders; a grid click goes to iit.debugIntervention',
   { skip, timeout: 180_000 },
-  async () => {
+  reported('results', async () => {
     await closeAllEditors();
     await runRow(/h2 · seed 0/).click();
     const frame = resultsFrame(page);
@@ -308,7 +337,7 @@ test(
     await frame
       .locator('svg.heatmap[data-kind="grid"]')
       .first()
-      .locator('g.cell[data-base="1"][data-source="2"] rect')
+      .locator('g.cell[data-base="1"][data-source="2"]')
       .click();
     const line = await waitForOutput(/iit\.debugIntervention \{/);
     const args = JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>;
@@ -322,14 +351,18 @@ test(
       source: 2,
       split: 'train',
     });
+    // The intervention debugger starts on that pair (stopped on entry), then is stopped again.
+    await page.locator('.debug-toolbar').waitFor({ timeout: 90_000 });
     await shot('5-debug-pair');
-  },
+    await page.locator('.debug-toolbar .action-label.codicon-debug-stop').click();
+    await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+  }),
 );
 
 test(
   'exports: SVG parses with every chart, PNG decodes at twice the SVG size, CSV holds the cells',
   { skip, timeout: 120_000 },
-  async () => {
+  reported('exports', async () => {
     const frame = resultsFrame(page);
     for (const f of ['svg', 'png', 'csv']) await frame.locator(`vscode-button[data-export="${f}"]`).click();
     const base = path.join(exportsDir, 'typed-h2');
@@ -369,17 +402,19 @@ test(
       ],
     );
     await shot('6-exports');
-  },
+  }),
 );
 
 test(
   'Compare Runs: Table 1 (behaviour and IIA, train and test) and the alignment sweep',
   { skip, timeout: 120_000 },
-  async () => {
-    await runPaletteCommand(page, 'IIT: Compare Runs');
-    await pickQuickLabel(page, 'typed · h1');
-    await pickQuickLabel(page, 'typed · h2');
-    await page.keyboard.press('Enter');
+  reported('compare', async () => {
+    // Select both runs in the Runs view, then Compare Runs from the context menu.
+    await openIitSidebar(page);
+    await runRow(/h1 · seed 0/).click();
+    await runRow(/h2 · seed 0/).click({ modifiers: ['Control'] });
+    await closeAllEditors();
+    await contextMenu(runRow(/h2 · seed 0/), 'Compare Runs');
     const frame = resultsFrame(page);
     const table = frame.locator('table.table1');
     await table.waitFor({ timeout: 60_000 });
@@ -412,14 +447,15 @@ test(
       .evaluateAll((gs) => gs.map((g) => g.getAttribute('data-col')));
     assert.deepEqual(cols, ['h1 (h1)', 'h2 (h2)', 'h1 (h1)', 'h2 (h2)']);
     await shot('7-compare');
-  },
+  }),
 );
 
 test(
   'Runs view: stop a training, resume it from the context menu, delete it with confirmation',
   { skip, timeout: 300_000 },
-  async () => {
+  reported('stop-resume', async () => {
     await closeAllEditors();
+    await openIitSidebar(page);
     await runPaletteCommand(page, 'IIT: Train Experiment');
     await pickQuickLabel(page, 'xor.ts');
     await pickQuickLabel(page, 'long');
@@ -461,13 +497,13 @@ test(
     await runRow(/long · seed 0/).waitFor({ state: 'detached', timeout: 30_000 });
     assert.deepEqual(xorDirs(), []);
     await shot('10-deleted');
-  },
+  }),
 );
 
 test(
   'a killed server is restarted, the user is told, and files are checked again',
   { skip, timeout: 180_000 },
-  async () => {
+  reported('restart', async () => {
     const serverJs = path.join(extDir, 'dist', 'server.js');
     const pids = readdirSync('/proc')
       .filter((d) => /^\d+$/.test(d))
@@ -484,14 +520,11 @@ test(
     await waitForNotification(page, /IIT server stopped unexpectedly; restarting it/, 60_000);
     await shot('11-restarted');
     // The new server checks the open experiment again.
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('broken.ts');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.keyboard.press('Control+Shift+M');
+    await openFile('broken.ts');
+    await showProblems();
     await page
       .locator('.markers-panel .monaco-list-row', { hasText: /V2 and V1 overlap at site h1/ })
       .first()
       .waitFor({ timeout: 90_000 });
-  },
+  }),
 );
