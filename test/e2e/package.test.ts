@@ -36,7 +36,6 @@ import {
   decodePng,
   heatmapCells,
   openIitSidebar,
-  pickQuickLabel,
   resultsFrame,
   viewRows,
   waitForNotification,
@@ -85,7 +84,7 @@ async function waitForFile(file: string, timeout = 30_000): Promise<void> {
  * sometimes not seen by the workbench: then move the focus to the editor area and press it again.
  */
 async function quickInput(key: 'F1' | 'Control+P'): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
+  const input = page.locator('.quick-input-widget .quick-input-box input').filter({ visible: true }).first();
   for (let attempt = 0; ; attempt++) {
     await page.keyboard.press(key);
     try {
@@ -102,11 +101,20 @@ async function quickInput(key: 'F1' | 'Control+P'): Promise<void> {
   }
 }
 
+/** The visible quick-pick row whose label is exactly `label` (the workbench keeps hidden lists with stale rows). */
+function quickRow(label: string) {
+  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ visible: true })
+    .filter({ has: page.locator('.label-name', { hasText: exact }) })
+    .first();
+}
+
 async function palette(title: string): Promise<void> {
   await quickInput('F1');
   await page.keyboard.type(title);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await quickRow(title).click();
 }
 
 async function closeAllEditors(): Promise<void> {
@@ -149,8 +157,8 @@ async function showProblems(): Promise<void> {
 async function openFile(name: string): Promise<void> {
   await quickInput('Control+P');
   await page.keyboard.type(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
+  // Click the file itself: Enter would open whichever result is on top.
+  await quickRow(name).click();
 }
 
 /** A test body that leaves a screenshot and the extension's logs when it fails. */
@@ -487,9 +495,9 @@ test(
     await closeAllEditors();
     await openIitSidebar(page);
     await palette('IIT: Train Experiment');
-    await pickQuickLabel(page, 'xor.ts');
-    await pickQuickLabel(page, 'long');
-    await pickQuickLabel(page, 'cpu');
+    await quickRow('xor.ts').click();
+    await quickRow('long').click();
+    await quickRow('cpu').click();
     await runRow(/long · seed 0.*running step \d+/).waitFor({ timeout: 120_000 });
     // Past the first checkpoint (every 100 steps here), so there is something to resume from.
     await runRow(/long · seed 0.*running step [1-9]\d\d/).waitFor({ timeout: 120_000 });
