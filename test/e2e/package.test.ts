@@ -32,14 +32,7 @@ import type { Report } from '../../server/engine/report';
 import { parseCsv } from '../unit/export-csv-reader';
 import { findAll, parseXml } from '../unit/webview-xml';
 import { installVsix, launchCodeServer, root, type CodeServer } from './harness/codeServer';
-import {
-  decodePng,
-  heatmapCells,
-  openIitSidebar,
-  resultsFrame,
-  viewRows,
-  waitForNotification,
-} from './iitSteps';
+import { decodePng, heatmapCells, openIitSidebar, viewRows, waitForNotification } from './iitSteps';
 
 const shots = path.join(root, 'artifacts', 'e2e');
 const haveChromium = existsSync('/usr/bin/chromium');
@@ -79,26 +72,14 @@ async function waitForFile(file: string, timeout = 30_000): Promise<void> {
   await new Promise((r) => setTimeout(r, 200));
 }
 
-/**
- * Opens the palette (F1) or Quick Open (Control+P). A key pressed while a webview or a tree holds the focus is
- * sometimes not seen by the workbench: then move the focus to the editor area and press it again.
- */
-async function quickInput(key: 'F1' | 'Control+P'): Promise<void> {
-  const input = page.locator('.quick-input-widget .quick-input-box input').filter({ visible: true }).first();
-  for (let attempt = 0; ; attempt++) {
-    await page.keyboard.press(key);
-    try {
-      await input.waitFor({ timeout: 5_000 });
-      return;
-    } catch (e) {
-      if (attempt === 2) throw e;
-      await page.keyboard.press('Escape');
-      await page
-        .locator('.part.editor .title, .part.editor .editor-group-watermark')
-        .first()
-        .click({ position: { x: 5, y: 5 } });
-    }
-  }
+/** The results panel in front (hidden panels keep their iframes). */
+function results() {
+  return page
+    .locator('iframe.webview.ready:not([src*="purpose=webviewView"])')
+    .filter({ visible: true })
+    .first()
+    .contentFrame()
+    .frameLocator('#active-frame');
 }
 
 /** The visible quick-pick row whose label is exactly `label` (the workbench keeps hidden lists with stale rows). */
@@ -111,10 +92,31 @@ function quickRow(label: string) {
     .first();
 }
 
+/**
+ * Opens the palette (F1) or Quick Open (Control+P), types `text` and clicks the row labelled `label`. A view that
+ * takes the focus a moment later (an output channel, a results panel) closes the quick input: then do it again.
+ */
+async function quickPick(key: 'F1' | 'Control+P', text: string, label = text): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await page.keyboard.press(key);
+      await page
+        .locator('.quick-input-widget .quick-input-box input')
+        .filter({ visible: true })
+        .first()
+        .waitFor({ timeout: 5_000 });
+      await page.keyboard.type(text);
+      await quickRow(label).click({ timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt === 2) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
 async function palette(title: string): Promise<void> {
-  await quickInput('F1');
-  await page.keyboard.type(title);
-  await quickRow(title).click();
+  await quickPick('F1', title);
 }
 
 async function closeAllEditors(): Promise<void> {
@@ -155,10 +157,7 @@ async function showProblems(): Promise<void> {
 
 /** Opens a workspace file with Quick Open. */
 async function openFile(name: string): Promise<void> {
-  await quickInput('Control+P');
-  await page.keyboard.type(name);
-  // Click the file itself: Enter would open whichever result is on top.
-  await quickRow(name).click();
+  await quickPick('Control+P', name);
 }
 
 /** A test body that leaves a screenshot and the extension's logs when it fails. */
@@ -340,7 +339,7 @@ test(
   reported('results', async () => {
     await closeAllEditors();
     await runRow(/h2 · seed 0/).click();
-    const frame = resultsFrame(page);
+    const frame = results();
     await frame.locator('svg.heatmap[data-kind="split"]').first().waitFor({ timeout: 60_000 });
     const m = reports.h2!.metrics;
     const pct = (v: number) => `${Math.round(v * 10000) / 100}%`;
@@ -401,7 +400,7 @@ test(
   reported('exports', async () => {
     // The debugger opened the experiment file beside the results: bring the results view back to the front.
     await page.locator('.tab', { hasText: 'IIT: typed · h2' }).click();
-    const frame = resultsFrame(page);
+    const frame = results();
     for (const f of ['svg', 'png', 'csv']) await frame.locator(`vscode-button[data-export="${f}"]`).click();
     const base = path.join(exportsDir, 'typed-h2');
     for (const f of ['svg', 'png', 'csv']) await waitForFile(`${base}.${f}`);
@@ -453,7 +452,7 @@ test(
     await runRow(/h2 · seed 0/).click({ modifiers: ['Control'] });
     await closeAllEditors();
     await contextMenu(runRow(/h2 · seed 0/), 'Compare Runs');
-    const frame = resultsFrame(page);
+    const frame = results();
     const table = frame.locator('table.table1');
     await table.waitFor({ timeout: 60_000 });
     assert.deepEqual(await table.locator('th').allTextContents(), [
@@ -515,7 +514,7 @@ test(
     // The resumed run continues in the same directory: live again, beyond where it stopped.
     const resumed = runRow(/long · seed 0.*running step \d+/);
     await resumed.waitFor({ timeout: 120_000 });
-    await resultsFrame(page).locator('[data-status="running"]').first().waitFor({ timeout: 60_000 });
+    await results().locator('[data-status="running"]').first().waitFor({ timeout: 60_000 });
     for (let i = 0; i < 120; i++) {
       const m = /running step (\d+)/.exec(await resumed.innerText().catch(() => ''));
       if (m && Number(m[1]) > stoppedAt) break;
