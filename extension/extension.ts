@@ -8,7 +8,7 @@ import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { CancelRequest, RunFinishedNotification, RunsRequest } from '../server/protocol/index';
-import type { PairRef, RunView } from '../server/protocol/webview';
+import type { LossPoint, PairRef, RunView } from '../server/protocol/webview';
 import {
   inspectWithCli,
   Methods,
@@ -33,7 +33,10 @@ const edits = () => import('./sourceEdits');
 let connection: ServerConnection | undefined;
 
 const BACKENDS: { id: string; detail: string }[] = [
-  { id: 'auto', detail: 'the fastest available: GPU (TensorFlow CUDA, WebGPU) first, then TensorFlow native, WASM, CPU' },
+  {
+    id: 'auto',
+    detail: 'the fastest available: GPU (TensorFlow CUDA, WebGPU) first, then TensorFlow native, WASM, CPU',
+  },
   { id: 'tensorflow-gpu', detail: 'native libtensorflow with CUDA (@tensorflow/tfjs-node-gpu), if installed' },
   { id: 'webgpu', detail: 'GPU through Dawn (Vulkan/Metal/D3D12)' },
   { id: 'tensorflow', detail: 'native libtensorflow (@tensorflow/tfjs-node), if installed' },
@@ -316,6 +319,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         },
         async (progress, notifToken) => {
           notifToken.onCancellationRequested(() => cancel.cancel());
+          // Steps arrive hundreds of times a second on small models: the notification, status bar, Runs tree and
+          // results view are updated a few times a second, with every loss point in between.
+          let pendingLosses: LossPoint[] = [];
+          let flushTimer: NodeJS.Timeout | undefined;
+          let lastMessage: string | undefined;
+          const flush = () => {
+            flushTimer = undefined;
+            if (pendingLosses.length) {
+              panels.post(runId, {
+                type: 'progress',
+                runId,
+                step: view.step ?? 0,
+                totalSteps: view.totalSteps ?? 0,
+                points: pendingLosses,
+              });
+              pendingLosses = [];
+            }
+            const pct = view.totalSteps ? ((view.step ?? 0) / view.totalSteps) * 100 : undefined;
+            progress.report({
+              ...(lastMessage ? { message: lastMessage } : {}),
+              ...(pct !== undefined && pct > lastPct ? { increment: pct - lastPct } : {}),
+            });
+            if (pct !== undefined && pct > lastPct) lastPct = pct;
+            updateStatus();
+            store.setLive(view);
+          };
+          const schedule = () => (flushTimer ??= setTimeout(flush, 250));
           const sub = c.onProgress<TrainProgress>({ method: '$/progress' } as never, token, (p) => {
             if (p.runId) entry.serverRunId = p.runId;
             if (p.runDir && !view.runDir) view.runDir = p.runDir;
@@ -324,28 +354,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             if (p.step !== undefined) view.step = p.step;
             if (p.totalSteps !== undefined) view.totalSteps = p.totalSteps;
             if (p.losses && p.step !== undefined) {
-              view.losses.push({ step: p.step, losses: p.losses });
-              panels.post(runId, {
-                type: 'progress',
-                runId,
-                step: p.step,
-                totalSteps: view.totalSteps ?? 0,
-                losses: p.losses,
-              });
+              const point = { step: p.step, losses: p.losses };
+              view.losses.push(point);
+              pendingLosses.push(point);
             }
+            if (p.message) lastMessage = p.message;
             if (p.metrics && p.step !== undefined) {
               const point = { step: p.step, metrics: p.metrics };
               view.history.push(point);
+              // Evaluations are rare and change the heatmaps: send the losses before them, then them, at once.
+              if (flushTimer) clearTimeout(flushTimer);
+              flush();
               panels.post(runId, { type: 'eval', runId, point });
-            }
-            const pct = p.percentage ?? (view.totalSteps ? ((view.step ?? 0) / view.totalSteps) * 100 : undefined);
-            progress.report({
-              ...(p.message ? { message: p.message } : {}),
-              ...(pct !== undefined && pct > lastPct ? { increment: pct - lastPct } : {}),
-            });
-            if (pct !== undefined && pct > lastPct) lastPct = pct;
-            updateStatus();
-            store.setLive(view);
+            } else if (p.kind === 'begin') flush();
+            else schedule();
           });
           try {
             // A resumed run keeps its configuration, seed and backend (the server reads them from the run).
@@ -355,6 +377,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             return await c.sendRequest<TrainResult>(Methods.train, params, cancel.token);
           } finally {
             sub.dispose();
+            if (flushTimer) clearTimeout(flushTimer);
           }
         },
       )

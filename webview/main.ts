@@ -251,7 +251,7 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
       if (!r) return;
       r.step = m.step;
       r.totalSteps = m.totalSteps;
-      r.losses.push({ step: m.step, losses: m.losses });
+      r.losses.push(...m.points);
       break;
     }
     case 'eval': {

@@ -55,7 +55,8 @@ export type ExportFormat = 'svg' | 'png' | 'csv';
 export type ToWebview =
   | { type: 'results'; run: RunView }
   | { type: 'compare'; runs: RunView[] }
-  | { type: 'progress'; runId: string; step: number; totalSteps: number; losses: Record<string, number> }
+  /** Training progress: the latest step, and the loss points since the last message. */
+  | { type: 'progress'; runId: string; step: number; totalSteps: number; points: LossPoint[] }
   | { type: 'eval'; runId: string; point: EvalPoint }
   | { type: 'finished'; run: RunView }
   /** Asks the webview to produce an export (command palette / tests). */

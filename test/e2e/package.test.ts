@@ -178,10 +178,19 @@ const runRow = (text: RegExp) => viewRows(page, 'Runs').filter({ hasText: text }
 
 async function contextMenu(row: ReturnType<typeof runRow>, item: string): Promise<void> {
   await row.click({ button: 'right' });
+  const menu = page.locator('.context-view .monaco-menu').filter({ visible: true }).first();
   await page
     .locator('.context-view .action-label', { hasText: new RegExp(`^${item}$`) })
     .first()
     .click();
+  // The menu ignores a click that comes too soon after it opened; the hovered item is then taken with Enter.
+  if (
+    !(await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(
+      () => true,
+      () => false,
+    ))
+  )
+    await page.keyboard.press('Enter');
 }
 
 before(async () => {
@@ -514,7 +523,8 @@ test(
     // The resumed run continues in the same directory: live again, beyond where it stopped.
     const resumed = runRow(/long · seed 0.*running step \d+/);
     await resumed.waitFor({ timeout: 120_000 });
-    await results().locator('[data-status="running"]').first().waitFor({ timeout: 60_000 });
+    // Its results open at once, live.
+    await page.locator('.tab', { hasText: 'IIT: xor · long' }).waitFor({ timeout: 60_000 });
     for (let i = 0; i < 120; i++) {
       const m = /running step (\d+)/.exec(await resumed.innerText().catch(() => ''));
       if (m && Number(m[1]) > stoppedAt) break;
@@ -561,7 +571,14 @@ test(
       .map(Number);
     assert.equal(pids.length, 1, `one server process runs ${serverJs}`);
     process.kill(pids[0]!, 'SIGKILL');
-    await waitForNotification(page, /IIT server stopped unexpectedly; restarting it/, 60_000);
+    await waitForOutput(/IIT server stopped unexpectedly; restarting it/, 60_000);
+    // The user is told: a toast, or (when toasts are crowded) the notification centre.
+    try {
+      await waitForNotification(page, /IIT server stopped unexpectedly; restarting it/, 20_000);
+    } catch {
+      await palette('Notifications: Show Notifications');
+      await waitForNotification(page, /IIT server stopped unexpectedly; restarting it/, 10_000);
+    }
     await shot('11-restarted');
     // The new server checks the open experiment again.
     await openFile('broken.ts');
