@@ -27,12 +27,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import type { Report } from '../../server/engine/report';
 import { parseCsv } from '../unit/export-csv-reader';
 import { findAll, parseXml } from '../unit/webview-xml';
 import { installVsix, launchCodeServer, root, type CodeServer } from './harness/codeServer';
-import { decodePng, heatmapCells, openIitSidebar, viewRows, waitForNotification } from './iitSteps';
+import { decodePng, openIitSidebar, viewRows, waitForNotification } from './iitSteps';
 
 const shots = path.join(root, 'artifacts', 'e2e');
 const haveChromium = existsSync('/usr/bin/chromium');
@@ -72,15 +72,31 @@ async function waitForFile(file: string, timeout = 30_000): Promise<void> {
   await new Promise((r) => setTimeout(r, 200));
 }
 
-/** The results panel in front (hidden panels keep their iframes). */
-function results() {
-  return page
-    .locator('iframe.webview.ready:not([src*="purpose=webviewView"])')
-    .filter({ visible: true })
-    .first()
-    .contentFrame()
-    .frameLocator('#active-frame');
+/**
+ * The webview frame that shows `selector` (a results or comparison panel). Found among the page's frames rather
+ * than by iframe selectors: panels opened and closed before leave frames whose order the workbench decides.
+ */
+async function frameWith(selector: string, timeout = 60_000): Promise<Frame> {
+  const t0 = Date.now();
+  for (;;) {
+    for (const f of page.frames()) {
+      if (f.isDetached()) continue;
+      if (
+        await f
+          .locator(selector)
+          .count()
+          .catch(() => 0)
+      )
+        return f;
+    }
+    if (Date.now() - t0 > timeout) throw new Error(`no webview shows ${selector}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
+
+/** The texts of a heatmap's cells (SVG text: textContent). */
+const cellTexts = (frame: Frame, kind: string) =>
+  frame.locator(`svg.heatmap[data-kind="${kind}"] g.cell > text`).allTextContents();
 
 /** The visible quick-pick row whose label is exactly `label` (the workbench keeps hidden lists with stale rows). */
 function quickRow(label: string) {
@@ -348,11 +364,10 @@ test(
   reported('results', async () => {
     await closeAllEditors();
     await runRow(/h2 · seed 0/).click();
-    const frame = results();
-    await frame.locator('svg.heatmap[data-kind="split"]').first().waitFor({ timeout: 60_000 });
+    const frame = await frameWith('svg.heatmap[data-kind="split"]');
     const m = reports.h2!.metrics;
     const pct = (v: number) => `${Math.round(v * 10000) / 100}%`;
-    assert.deepEqual(await heatmapCells(frame, 'split'), [
+    assert.deepEqual(await cellTexts(frame, 'split'), [
       pct(m.train!.iia.byVariable.A!),
       pct(m.test!.iia.byVariable.A!),
       pct(m.train!.iia.byVariable.B!),
@@ -361,7 +376,7 @@ test(
       pct(m.test!.iia.overall),
     ]);
     assert.equal(await frame.locator('svg.heatmap[data-kind="typed"]').count(), 2);
-    assert.deepEqual((await heatmapCells(frame, 'typed')).slice(0, 4), [
+    assert.deepEqual((await cellTexts(frame, 'typed')).slice(0, 4), [
       pct(m.train!.iia.typed!.A!),
       pct(m.train!.iia.typed!['A→B']!),
       pct(m.train!.iia.typed!['B→A']!),
@@ -409,7 +424,7 @@ test(
   reported('exports', async () => {
     // The debugger opened the experiment file beside the results: bring the results view back to the front.
     await page.locator('.tab', { hasText: 'IIT: typed · h2' }).click();
-    const frame = results();
+    const frame = await frameWith('vscode-button[data-export="svg"]');
     for (const f of ['svg', 'png', 'csv']) await frame.locator(`vscode-button[data-export="${f}"]`).click();
     const base = path.join(exportsDir, 'typed-h2');
     for (const f of ['svg', 'png', 'csv']) await waitForFile(`${base}.${f}`);
@@ -461,9 +476,8 @@ test(
     await runRow(/h2 · seed 0/).click({ modifiers: ['Control'] });
     await closeAllEditors();
     await contextMenu(runRow(/h2 · seed 0/), 'Compare Runs');
-    const frame = results();
+    const frame = await frameWith('table.table1');
     const table = frame.locator('table.table1');
-    await table.waitFor({ timeout: 60_000 });
     assert.deepEqual(await table.locator('th').allTextContents(), [
       'run',
       'backend',
