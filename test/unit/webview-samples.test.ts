@@ -1,0 +1,102 @@
+/**
+ * Every sample's results view draws the heatmaps its experiment has: found by
+ * walking samples/ (so a new sample is covered when it lands), each sample's
+ * untrained network evaluated for real on cpu (few sampled pairs), then the
+ * view built from those metrics: variable × split always; the typed source ×
+ * target matrix exactly when aligned variables share a type; base × source
+ * grids exactly for splits of at most 16 inputs.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { evaluate, loadExperiment, Session, tf } from 'iit-studio';
+import { describeExperiment } from '../../server/describe';
+import { GRID_MAX_INPUTS } from '../../server/engine/evaluate';
+import type { RunView } from '../../server/protocol/webview';
+import { heatmapSvg } from '../../webview/charts';
+import { runSections } from '../../webview/exports';
+import { DEFAULT_THEME } from '../../webview/theme';
+import { findAll, parseXml } from './webview-xml';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+function experimentFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((e) => {
+    const p = path.join(dir, e);
+    if (statSync(p).isDirectory()) return experimentFiles(p);
+    return p.endsWith('.ts') && /export\s+default\s+experiment\s*\(/.test(readFileSync(p, 'utf8')) ? [p] : [];
+  });
+}
+
+const files = experimentFiles(path.join(root, 'samples'));
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Heatmap kinds drawn per sample, checked at the end. */
+const drawn = new Map<string, string[]>();
+
+test('the samples include Figure 1 and the hierarchical-equality experiment', () => {
+  assert.ok(files.some((f) => f.endsWith('figure1.ts')));
+  assert.ok(files.some((f) => f.includes('hierarchical-equality')));
+});
+
+for (const file of files) {
+  test(`heatmaps of ${path.relative(root, file)}`, async () => {
+    const exp = await loadExperiment(file);
+    const session = new Session(exp, exp.resolve(), 0);
+    try {
+      const info = describeExperiment(exp, session);
+      const metrics = await evaluate(session, { pairs: 32, seed: 0 });
+      const run: RunView = {
+        id: file,
+        experiment: info.experiment,
+        file,
+        config: 'default',
+        backend: 'cpu',
+        seed: 0,
+        status: 'finished',
+        startedAt: '2026-11-25T00:00:00Z',
+        history: [{ step: 0, metrics }],
+        losses: [],
+        ...(info.inputLabels ? { inputLabels: info.inputLabels } : {}),
+      };
+      const heatmaps = runSections(run).flatMap((s) => s.heatmaps);
+      drawn.set(path.relative(root, file), [...new Set(heatmaps.map((h) => h.kind))]);
+      const kinds = (k: string) => heatmaps.filter((h) => h.kind === k);
+      const splits = Object.keys(metrics);
+      const aligned = info.alignment.map((a) => a.variable);
+
+      const split = kinds('split');
+      assert.equal(split.length, 1);
+      assert.deepEqual(split[0]!.rows, [...aligned, 'overall']);
+      assert.deepEqual(split[0]!.cols, splits);
+
+      const types = info.alignment.map((a) => a.type);
+      const typed = new Set(types).size < types.length;
+      assert.equal(kinds('typed').length, typed ? splits.length : 0, 'typed matrices');
+
+      const small = splits.filter((s) => info.splits[s]! <= GRID_MAX_INPUTS);
+      assert.equal(kinds('grid').length > 0, small.length > 0, 'grids');
+      for (const g of kinds('grid')) assert.equal(g.rows.length, info.splits[/\((\w+)\)$/.exec(g.title)![1]!]);
+
+      for (const h of heatmaps) {
+        const svg = parseXml(heatmapSvg(h, DEFAULT_THEME));
+        assert.equal(
+          findAll(svg, (e) => /^cell/.test(e.attrs.class ?? '')).length,
+          h.rows.length * h.cols.length,
+          h.title,
+        );
+      }
+    } finally {
+      session.dispose();
+    }
+  });
+}
+
+test('across the samples every heatmap type of a run is drawn: split, typed, grid', () => {
+  assert.deepEqual(drawn.get('samples/conjunction/figure1.ts'), ['split', 'grid']);
+  assert.deepEqual(drawn.get('samples/hierarchical-equality/experiment.ts'), ['split', 'typed']);
+});
