@@ -71,7 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     );
   });
   context.subscriptions.push({ dispose: () => void connection?.dispose() });
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void connection?.trustGranted()));
+
 
   const client = async () => {
     await serverStarted;
@@ -151,6 +151,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   const runsView = vscode.window.createTreeView('iit.runs', { treeDataProvider: runsTree, canSelectMany: true });
   context.subscriptions.push(expView, runsView, vscode.window.registerWebviewViewProvider(CausalGraphView.id, graph));
+  // Trust granted: the server may now load experiment files (iit/setTrusted); the sidebar loads them too.
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      void connection?.trustGranted();
+      experiments.refresh();
+      store.refresh();
+    }),
+  );
 
   // A heatmap click: the debugger (extension/debug.ts) gets one interchange intervention to step through.
   const openPair = (run: RunView, pair: PairRef) => {

@@ -260,6 +260,8 @@ before(async () => {
     launchCodeServer({
       workspace: ws,
       extensionsDir,
+      // Workspace trust on: the folder opens in restricted mode first (the first browser test grants trust).
+      workspaceTrust: true,
       settings: {
         'iitStudio.backend': 'cpu',
         'iitStudio.exportDirectory': exportsDir,
@@ -312,6 +314,35 @@ test('npm run package: the .vsix holds the bundles and what the server loads at 
   assert.ok(!existsSync(path.join(extDir, 'server')), 'sources are left out');
   assert.ok(!existsSync(path.join(extDir, 'test')), 'tests are left out');
 });
+
+test(
+  'untrusted folder: training is refused with a clear message; granting trust reaches the server (iit/setTrusted)',
+  { skip, timeout: 180_000 },
+  reported('untrusted', async () => {
+    await page
+      .locator('.monaco-dialog-box')
+      .getByRole('button', { name: /^No, I don.t trust/ })
+      .click({ timeout: 60_000 });
+    await palette('IIT: Train Experiment');
+    const refusal = /Training runs the experiment's code, which is disabled in untrusted folders/;
+    await waitForNotification(page, refusal, 60_000);
+    await shot('0-untrusted');
+    await page
+      .locator('.notification-list-item', {
+        has: page.locator('.notification-list-item-message', { hasText: refusal }),
+      })
+      .first()
+      .getByRole('button', { name: 'Manage Workspace Trust' })
+      .click();
+    await page
+      .locator('.workspace-trust-editor')
+      .getByRole('button', { name: /^Trust/ })
+      .first()
+      .click();
+    await waitForOutput(/workspace trusted: the server may now load and run experiments/, 60_000);
+    await closeAllEditors();
+  }),
+);
 
 test(
   'the installed extension activates: IIT sidebar, status bar, output channel',

@@ -82,7 +82,7 @@ export function installVsix(vsix: string, extensionsDir: string): string {
  * Starts code-server on `workspace` with this repository as an unpacked extension, or with the extensions
  * already installed in `extensionsDir` (e.g. by installVsix).
  */
-export async function launchCodeServer(opts: { workspace: string; settings?: Record<string, unknown>; extensionsDir?: string }): Promise<CodeServer> {
+export async function launchCodeServer(opts: { workspace: string; settings?: Record<string, unknown>; extensionsDir?: string; workspaceTrust?: boolean }): Promise<CodeServer> {
   const dir = ensureCodeServer();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-'));
   const userData = path.join(tmp, 'user');
@@ -92,12 +92,12 @@ export async function launchCodeServer(opts: { workspace: string; settings?: Rec
     mkdirSync(extensions, { recursive: true });
     symlinkSync(root, path.join(extensions, 'iit-studio.iit-studio-0.1.0'));
   }
-  writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'workbench.tips.enabled': false, ...opts.settings }));
+  writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': opts.workspaceTrust === true, 'workbench.tips.enabled': false, ...opts.settings }));
   writeFileSync(path.join(userData, 'config.yaml'), 'auth: none\n');
   let log = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(dir, 'out', 'node', 'entry.js'), '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, '--config', path.join(userData, 'config.yaml'), opts.workspace],
+    [path.join(dir, 'out', 'node', 'entry.js'), '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check', ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--user-data-dir', userData, '--extensions-dir', extensions, '--config', path.join(userData, 'config.yaml'), opts.workspace],
     { env: { ...process.env, VSCODE_IPC_HOOK_CLI: '', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' }, detached: true },
   );
   const close = async () => {
