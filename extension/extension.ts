@@ -24,7 +24,7 @@ import { ExperimentItem, ExperimentsTree, EXPERIMENT_MARKER } from './experiment
 import { activateDebug } from './debug';
 import { CausalGraphView } from './graph';
 import { ResultsPanels } from './results';
-import { LOSSES_FILE, readRunDir, RunItem, RunsTree, RunStore } from './runs';
+import { LOSSES_FILE, readRunDir, RunItem, RunsTree, RunStore, UI_FILE } from './runs';
 import type { TextEdit } from './sourceEdits';
 
 /** The TypeScript parser is large: load the edit helpers only when an edit command runs. */
@@ -71,7 +71,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     );
   });
   context.subscriptions.push({ dispose: () => void connection?.dispose() });
-
 
   const client = async () => {
     await serverStarted;
@@ -403,7 +402,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       view.status = cancelled ? 'cancelled' : 'failed';
       view.error = result.e.message;
       // The run directory (with its checkpoint) is what the panel shows from now on.
-      const ended = (view.runDir && readRunDir(view.runDir)) || view;
+      if (view.runDir)
+        try {
+          writeFileSync(
+            path.join(view.runDir, UI_FILE),
+            JSON.stringify({
+              startedAt: view.startedAt,
+              ...(view.inputLabels ? { inputLabels: view.inputLabels } : {}),
+            }),
+          );
+        } catch {
+          // the run directory is gone
+        }
+      const ended = (view.runDir && store.get(view.runDir)) || view;
       if (view.runDir) panels.finished(runId, { ...ended, losses: view.losses, error: view.error });
       else panels.post(runId, { type: 'finished', run: view });
       if (view.runDir)
@@ -425,7 +436,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     try {
       writeFileSync(path.join(runDir, LOSSES_FILE), JSON.stringify(view.losses));
       writeFileSync(
-        path.join(runDir, 'ui.json'),
+        path.join(runDir, UI_FILE),
         JSON.stringify({ startedAt: view.startedAt, ...(view.inputLabels ? { inputLabels: view.inputLabels } : {}) }),
       );
     } catch (e) {

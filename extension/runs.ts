@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { RunStatus, RunView } from '../server/protocol/webview';
 import { bestIia, readRunDir, runDescription } from './runFiles';
 
-export { LOSSES_FILE, readRunDir, bestIia } from './runFiles';
+export { LOSSES_FILE, UI_FILE, readRunDir, bestIia } from './runFiles';
 
 export function runsRoot(folder: vscode.WorkspaceFolder): string {
   const rel = vscode.workspace.getConfiguration('iitStudio', folder.uri).get<string>('runsDirectory') || '.iit/runs';

@@ -192,21 +192,35 @@ function reported(name: string, body: () => Promise<void>): () => Promise<void> 
 /** The Runs view's row whose text matches. */
 const runRow = (text: RegExp) => viewRows(page, 'Runs').filter({ hasText: text }).first();
 
-async function contextMenu(row: ReturnType<typeof runRow>, item: string): Promise<void> {
-  await row.click({ button: 'right' });
-  const menu = page.locator('.context-view .monaco-menu').filter({ visible: true }).first();
-  await page
-    .locator('.context-view .action-label', { hasText: new RegExp(`^${item}$`) })
-    .first()
-    .click();
-  // The menu ignores a click that comes too soon after it opened; the hovered item is then taken with Enter.
-  if (
-    !(await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(
+/**
+ * Runs a Runs-view context-menu item until `outcome` shows. The menu ignores a click that comes too soon after it
+ * opened, and closes when the tree refreshes (runs change state): then open it again.
+ */
+async function contextMenu(
+  row: ReturnType<typeof runRow>,
+  item: string,
+  outcome: ReturnType<Page['locator']>,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await row.click({ button: 'right' });
+    const menu = page.locator('.context-view .monaco-menu').filter({ visible: true }).first();
+    await page
+      .locator('.context-view .action-label', { hasText: new RegExp(`^${item}$`) })
+      .first()
+      .click();
+    const closed = await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(
       () => true,
       () => false,
-    ))
-  )
-    await page.keyboard.press('Enter');
+    );
+    if (!closed) await page.keyboard.press('Enter');
+    try {
+      await outcome.first().waitFor({ timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt === 2) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 before(async () => {
@@ -506,7 +520,7 @@ test(
     await runRow(/h1 · seed 0/).click();
     await runRow(/h2 · seed 0/).click({ modifiers: ['Control'] });
     await closeAllEditors();
-    await contextMenu(runRow(/h2 · seed 0/), 'Compare Runs');
+    await contextMenu(runRow(/h2 · seed 0/), 'Compare Runs', page.locator('.tab', { hasText: 'IIT: compare 2 runs' }));
     const frame = await frameWith('table.table1');
     const table = frame.locator('table.table1');
     assert.deepEqual(await table.locator('th').allTextContents(), [
@@ -564,12 +578,11 @@ test(
     const stoppedAt = Number(/cancelled step (\d+)/.exec(await stopped.innerText())![1]);
     await shot('8-stopped');
 
-    await contextMenu(stopped, 'Resume Run');
+    // Resuming shows the run's results at once, live.
+    await contextMenu(stopped, 'Resume Run', page.locator('.tab', { hasText: 'IIT: xor · long' }));
     // The resumed run continues in the same directory: live again, beyond where it stopped.
     const resumed = runRow(/long · seed 0.*running step \d+/);
     await resumed.waitFor({ timeout: 120_000 });
-    // Its results open at once, live.
-    await page.locator('.tab', { hasText: 'IIT: xor · long' }).waitFor({ timeout: 60_000 });
     for (let i = 0; i < 120; i++) {
       const m = /running step (\d+)/.exec(await resumed.innerText().catch(() => ''));
       if (m && Number(m[1]) > stoppedAt) break;
@@ -591,7 +604,7 @@ test(
     assert.equal(cfg.checkpointEvery, 100);
     assert.equal(cfg.backend, 'cpu');
 
-    await contextMenu(again, 'Delete Run');
+    await contextMenu(again, 'Delete Run', page.locator('.monaco-dialog-box'));
     await page.locator('.monaco-dialog-box').getByRole('button', { name: 'Delete' }).click();
     await runRow(/long · seed 0/).waitFor({ state: 'detached', timeout: 30_000 });
     assert.deepEqual(xorDirs(), []);
