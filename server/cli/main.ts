@@ -13,7 +13,9 @@ import { probeBackends } from '../compute/backends';
 import { intFlag, parseArgs, UsageError } from './args';
 import { formatReport, metricsTable } from './format';
 import { ProgressBar } from './progress';
+import { formatTable, markdownTable, runTable } from './table';
 import '../engine/index';
+import '../pvr/index';
 
 const HELP = `iit-studio — interchange intervention training
 
@@ -21,6 +23,9 @@ usage:
   iit-studio train <file> [--config NAME] [--seed N] [--backend NAME] [--out DIR] [--json] [--params]
   iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
   iit-studio inspect <file> [--config NAME] [--json]
+  iit-studio table <file> [--configs A,B,...] [--seeds N] [--backend NAME] [--store DIR] [--json | --md]
+                                train and evaluate each configuration × seed (resumable) and print
+                                Table 1's layout beside the paper's numbers
   iit-studio serve --stdio      the language / training server (LSP on stdio)
   iit-studio debug-adapter      the debugger (Debug Adapter Protocol on stdio), debug type "iit"
   iit-studio backends [--json]  compute backends: available or not, device, reason
@@ -84,6 +89,28 @@ async function cmdInspect(file: string, flags: Record<string, string | true>): P
   }
 }
 
+async function cmdTable(file: string, flags: Record<string, string | true>): Promise<void> {
+  if (flags.configs === true) throw new UsageError('--configs takes a comma-separated list, e.g. --configs STANDARD,IIT');
+  const configs = typeof flags.configs === 'string' ? flags.configs.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
+  const seeds = intFlag(flags.seeds, 'seeds', 1);
+  if (seeds < 1) throw new UsageError('--seeds takes a positive integer');
+  const bar = new ProgressBar(process.stderr.isTTY === true);
+  const t = await runTable({
+    file,
+    configs,
+    seeds,
+    backend: typeof flags.backend === 'string' ? flags.backend : undefined,
+    store: typeof flags.store === 'string' ? flags.store : undefined,
+    log: (line) => {
+      bar.done();
+      process.stderr.write(`${line}\n`);
+    },
+    hooks: { onStep: (p) => bar.update(p) },
+  });
+  bar.done();
+  process.stdout.write((flags.json ? JSON.stringify(t, null, 2) : flags.md ? markdownTable(t) : formatTable(t)) + '\n');
+}
+
 async function cmdDemo(): Promise<void> {
   const file = path.join(__dirname, '..', 'samples', 'conjunction', 'figure1.ts');
   const out = path.join(require('node:os').tmpdir(), `iit-demo-${process.pid}`);
@@ -110,7 +137,7 @@ async function cmdBackends(json: boolean): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['json', 'params', 'help']);
+  const args = parseArgs(argv, ['json', 'md', 'params', 'help']);
   const [cmd, file] = args._;
   try {
     if (!cmd || args.flags.help || cmd === 'help') {
@@ -128,9 +155,9 @@ export async function main(argv: string[]): Promise<number> {
       // Runs until the client disconnects; DAP framing on stdio.
       require('../debug/main').runStdio();
       return await new Promise<number>(() => undefined);
-    } else if (cmd === 'train' || cmd === 'eval' || cmd === 'inspect') {
+    } else if (cmd === 'train' || cmd === 'eval' || cmd === 'inspect' || cmd === 'table') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
-      await (cmd === 'train' ? cmdTrain : cmd === 'eval' ? cmdEval : cmdInspect)(file, args.flags);
+      await (cmd === 'train' ? cmdTrain : cmd === 'eval' ? cmdEval : cmd === 'table' ? cmdTable : cmdInspect)(file, args.flags);
     } else throw new UsageError(`unknown command '${cmd}'`);
     return 0;
   } catch (e) {

@@ -7,6 +7,7 @@ export { bool, range, oneOf, tuple, formatValue, type Value, type ValueSet } fro
 export { causalModel, CausalModel, type ModelDecls, type VariableDecl, type Setting, type Swap } from './causal';
 export { network, Network, NetworkBuilder, type Feeds, type Stage, type StageContext, type Initializer, type ParameterValues } from './network';
 export { figure1Network, FIGURE1_START, mlp, type Figure1Params, type MlpOptions } from './networks';
+export { resnet18, quadrantNet, patchEmbed, convBnRelu, maxPool, basicBlock, quadrants, BatchNorm, type ResNetOptions, type QuadrantNetOptions } from './convnets';
 export { Alignment, swapKey, type AlignmentDecl, type AlignmentEntry, type AlignedNeurons, type SitePatch } from './alignment';
 export { interchangeForward, patchSite, type PairGroup, type InterchangeOutput } from './intervention';
 export { crossEntropy, predict, type OutputHead, type OutputLoss } from './objectives';
@@ -24,7 +25,7 @@ export { wilson, type Metrics, type SplitMetrics, type IiaMetrics } from './metr
 export { IITError, type SourceLocation, type ErrorCode } from './errors';
 export { Rng } from './rng';
 export { tf } from './tf';
-export { loadExperiment, refine } from './loader';
+export { loadExperiment, refine, provideModule } from './loader';
 export { buildReport, RunWriter, saveWeights, readRunWeights, writeFileAtomic, type Report } from './report';
 
 import * as self from './index';

@@ -16,10 +16,17 @@ import { tf } from './tf';
 process.setSourceMapsEnabled(true);
 
 let api: Record<string, unknown> | undefined;
+/** Further modules experiment files may import as `iit-studio/<name>` (e.g. `iit-studio/pvr`), registered by their front ends. */
+const modules = new Map<string, Record<string, unknown>>();
 
 /** The engine's public API, handed to experiment files (set by index/cli to avoid an import cycle). */
 export function provideApi(a: Record<string, unknown>): void {
   api = a;
+}
+
+/** Makes `api` importable from experiment files as `id` (`iit-studio/<name>`). */
+export function provideModule(id: string, a: Record<string, unknown>): void {
+  modules.set(id, a);
 }
 
 export async function loadExperiment(file: string): Promise<Experiment> {
@@ -40,7 +47,7 @@ export async function loadExperiment(file: string): Promise<Experiment> {
       target: 'node20',
       sourcemap: 'inline',
       sourcesContent: false,
-      external: ['iit-studio', '@tensorflow/*', 'webgpu'],
+      external: ['iit-studio', 'iit-studio/*', '@tensorflow/*', 'webgpu'],
       logLevel: 'silent',
     });
     code = out.outputFiles[0]!.text;
@@ -63,6 +70,11 @@ export async function loadExperiment(file: string): Promise<Experiment> {
   mod.require = Object.assign(
     (id: string) => {
       if (id === 'iit-studio') return api ?? plainRequire(id);
+      if (id.startsWith('iit-studio/')) {
+        const m = modules.get(id);
+        if (!m) throw new Error(`module '${id}' is not available here (known: ${[...modules.keys()].join(', ') || 'none'})`);
+        return m;
+      }
       if (id === '@tensorflow/tfjs' || id === '@tensorflow/tfjs-core') return tf;
       return plainRequire(id);
     },

@@ -4,6 +4,7 @@
  * an infinite loop in an equation ends this process, never the server.
  */
 import '../engine/index';
+import '../pvr/index';
 import { IITError, type SourceLocation } from '../engine/errors';
 import { loadExperiment, refine } from '../engine/loader';
 import { Session } from '../engine/session';

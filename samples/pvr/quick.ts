@@ -1,0 +1,21 @@
+// MNIST-PVR (paper §4, Table 1) on CPU: the quick quadrant-local network, all six presets.
+// `npx iit-studio table samples/pvr/quick.ts --seeds 1` reproduces Table 1's layout on this data.
+import { experiment, presets, quadrantNet } from 'iit-studio';
+import { pvrData, quadrantAlignment } from 'iit-studio/pvr';
+
+// Fashion-MNIST from Debian (or $IIT_DATA_DIR: e.g. real MNIST); grids are sampled, never stored.
+const data = pvrData({ trainGrids: 30_000, testGrids: 2_000, seed: 0 });
+
+export default experiment({
+  name: 'pvr-quick',
+  model: data.model,
+  network: ({ seed }) => quadrantNet({ classes: 10, seed }),
+  encodeBatch: data.encodeBatch,
+  data: data.splits,
+  // Y_w ↔ the 7×7×16 quadrant w of the 14×14 stem, above input quadrant w.
+  alignment: quadrantAlignment('stem', 14),
+  configs: presets({
+    training: { batchSize: 128, steps: 1200, optimizer: { type: 'adam', lr: 3e-3 } },
+    evaluation: { pairs: 1000 },
+  }),
+});

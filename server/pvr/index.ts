@@ -1,0 +1,13 @@
+/**
+ * MNIST-PVR for experiment files, imported as 'iit-studio/pvr': C_PVR, its
+ * data (grids over IDX images), the quadrant alignment, the split guard and
+ * the paper's Table 1.
+ */
+export { PVR_INPUTS, PVR_VARIABLES, pvrCausalModel, pvrOutput, type PvrValues, type PvrVariable } from './model';
+export { pvrData, quadrantAlignment, admissible, type PvrData, type PvrDataOptions } from './data';
+export { PAPER_TABLE1, type TableNumbers } from './paper';
+export { defaultDataFolder, loadIdxDataset, DEBIAN_FASHION_MNIST } from '../data/idx';
+
+import * as self from './index';
+import { provideModule } from '../engine/loader';
+provideModule('iit-studio/pvr', self);

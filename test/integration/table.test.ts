@@ -1,0 +1,82 @@
+/**
+ * `iit-studio table` as a user runs it (dist/cli.js): Table 1's JSON shape
+ * over two presets × two seeds of a tiny PVR experiment, resuming finished
+ * runs, and bad input named with its fix.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-table-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const file = 'test/fixtures/models/pvr-tiny.ts';
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/iit-studio.js'), ...args], { cwd: root, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Row = { seeds: number; runs: { reused: boolean }[] } & Record<'train' | 'test', Record<'behavioral' | 'iia', { mean: number; std: number }>>;
+const pct = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 100;
+
+test('table --json: rows per preset with train/test behavioural and IIA mean/std, the paper beside; a second call retrains nothing', () => {
+  const store = path.join(tmp, 'store');
+  const r = cli('table', file, '--configs', 'STANDARD,IIT', '--seeds', '2', '--store', store, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const t = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(t.rows), ['STANDARD', 'IIT']);
+  for (const row of Object.values(t.rows) as Row[]) {
+    for (const s of ['train', 'test'] as const) {
+      for (const m of ['behavioral', 'iia'] as const) {
+        assert.ok(pct(row[s][m].mean), `${s}.${m}.mean ${row[s][m].mean}`);
+        assert.ok(row[s][m].std >= 0);
+      }
+    }
+    assert.equal(row.seeds, 2);
+    assert.deepEqual(row.runs.map((x: { reused: boolean }) => x.reused), [false, false]);
+  }
+  assert.deepEqual(t.paper.IIT, { train: { behavioral: 99.6, iia: 99.0 }, test: { behavioral: 93.93, iia: 94.85 } });
+  assert.deepEqual(t.paper.STANDARD.test, { behavioral: 0, iia: 20.6 });
+  assert.deepEqual(readdirSync(store).sort(), ['IIT-seed0', 'IIT-seed1', 'STANDARD-seed0', 'STANDARD-seed1']);
+  assert.match(r.stderr, /IIT seed 1: training/);
+
+  // Resumed: every (config, seed) is read from the store, with the same numbers.
+  const again = cli('table', file, '--configs', 'STANDARD,IIT', '--seeds', '2', '--store', store, '--json');
+  assert.equal(again.code, 0, again.stderr);
+  const t2 = JSON.parse(again.stdout);
+  assert.doesNotMatch(again.stderr, /: training/);
+  for (const c of ['STANDARD', 'IIT']) {
+    assert.deepEqual(t2.rows[c].runs.map((x: { reused: boolean }) => x.reused), [true, true]);
+    assert.deepEqual(t2.rows[c].train, t.rows[c].train);
+    assert.deepEqual(t2.rows[c].test, t.rows[c].test);
+  }
+
+  // A removed run is retrained, the others are kept.
+  rmSync(path.join(store, 'IIT-seed1'), { recursive: true });
+  const third = JSON.parse(cli('table', file, '--configs', 'IIT', '--seeds', '2', '--store', store, '--json').stdout);
+  assert.deepEqual(third.rows.IIT.runs.map((x: { reused: boolean }) => x.reused), [true, false]);
+  assert.ok(existsSync(path.join(store, 'IIT-seed1', 'report.json')));
+
+  // The text and Markdown layouts print the paper's row under ours.
+  const text = cli('table', file, '--configs', 'STANDARD,IIT', '--seeds', '2', '--store', store);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /IIT\s+[\d.]+ ± [\d.]+/);
+  assert.match(text.stdout, /paper\s+99\.60\s+93\.93\s+99\.00\s+94\.85/);
+  const md = cli('table', file, '--configs', 'IIT', '--seeds', '2', '--store', store, '--md');
+  assert.match(md.stdout, /^\| configuration \| behaviour train/m);
+  assert.match(md.stdout, /\| IIT \| .* \| 99\.60 \/ 93\.93 \/ 99\.00 \/ 94\.85 \|/);
+});
+
+test('table: an unknown configuration names the file and the configurations; bad --seeds is a usage error', () => {
+  const r = cli('table', file, '--configs', 'NOPE', '--store', path.join(tmp, 'bad'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /pvr-tiny\.ts:\d+:\d+: .*no configuration 'NOPE'.*STANDARD, IIT/);
+  assert.ok(!existsSync(path.join(tmp, 'bad')));
+  const s = cli('table', file, '--seeds', '0');
+  assert.equal(s.code, 2);
+  assert.match(s.stderr, /--seeds takes a positive integer/);
+});
