@@ -13,6 +13,8 @@ import { buildReport, readRunWeights, RunWriter, type Report } from './engine/re
 import { Session } from './engine/session';
 import { train, type TrainHooks } from './engine/train';
 import { activateBackend, kernelsNeeded } from './backend';
+// Experiment files may import 'iit-studio/pvr'.
+import './pvr/index';
 
 export interface TrainRequest {
   file: string;

@@ -11,6 +11,8 @@ import type { Setting, Swap } from '../engine/causal';
 import { IITError } from '../engine/errors';
 import type { Experiment } from '../engine/experiment';
 import { loadExperiment, refine } from '../engine/loader';
+// Experiment files may import 'iit-studio/pvr'.
+import '../pvr/index';
 import { readRunWeights } from '../engine/report';
 import { Session } from '../engine/session';
 import { formatValue, type Value } from '../engine/values';

@@ -25,6 +25,8 @@ export interface EvalOptions {
   seed?: number;
   /** Rows per forward pass. */
   chunk?: number;
+  /** Behavioural accuracy over the first this many examples of each split (default: all), for quick looks at large splits. */
+  examples?: number;
   /** Pair sampling (impactful fraction, guard); default the configuration's `evaluation.sampling`. */
   sampling?: { impactful: number; guard: boolean };
 }
@@ -44,13 +46,14 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
   const split = session.split(name);
   const chunk = opts.chunk ?? 4096;
   const n = split.size;
+  const nb = Math.min(n, opts.examples ?? n);
 
   // Behaviour: κ(network(input)) against the causal model's output; probes read the same pass.
   let correct = 0;
   const probes = session.probes;
   const probeHits = new Array<number>(probes?.variables.length ?? 0).fill(0);
-  for (let start = 0; start < n; start += chunk) {
-    const rows = Int32Array.from({ length: Math.min(chunk, n - start) }, (_, k) => start + k);
+  for (let start = 0; start < nb; start += chunk) {
+    const rows = Int32Array.from({ length: Math.min(chunk, nb - start) }, (_, k) => start + k);
     const preds = tf.tidy(() => {
       const outs = session.net.run(split.features(rows), { outputs: [session.net.output, ...(probes?.sites ?? [])] });
       return [predict(session.head, outs[session.net.output]!), ...(probes ? probes.predict(outs) : [])];
@@ -116,8 +119,8 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
   }
   const grids = [...hits].filter(([, c]) => c.grid);
   if (grids.length) iia.grid = Object.fromEntries(grids.map(([key, c]) => [key, c.grid!]));
-  const out: SplitMetrics = { behavioral: correct / n, examples: n, iia };
-  if (probes) out.probe = Object.fromEntries(probes.variables.map((v, i) => [v, probeHits[i]! / n]));
+  const out: SplitMetrics = { behavioral: correct / nb, examples: nb, iia };
+  if (probes) out.probe = Object.fromEntries(probes.variables.map((v, i) => [v, probeHits[i]! / nb]));
   return out;
 }
 

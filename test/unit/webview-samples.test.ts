@@ -1,7 +1,8 @@
 /**
  * Every sample's results view draws the heatmaps its experiment has: found by
  * walking samples/ (so a new sample is covered when it lands), each sample's
- * untrained network evaluated for real on cpu (few sampled pairs), then the
+ * untrained network evaluated for real on cpu (few sampled pairs and
+ * examples), then the
  * view built from those metrics: variable × split always; the typed source ×
  * target matrix exactly when aligned variables share a type; base × source
  * grids exactly for splits of at most 16 inputs.
@@ -12,6 +13,8 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { evaluate, loadExperiment, Session, tf } from 'iit-studio';
 import { describeExperiment } from '../../server/describe';
+// Registers 'iit-studio/pvr' for the PVR samples, as the front ends do.
+import '../../server/pvr/index';
 import { GRID_MAX_INPUTS } from '../../server/engine/evaluate';
 import type { RunView } from '../../server/protocol/webview';
 import { heatmapSvg } from '../../webview/charts';
@@ -49,7 +52,8 @@ for (const file of files) {
     const session = new Session(exp, exp.resolve(), 0);
     try {
       const info = describeExperiment(exp, session);
-      const metrics = await evaluate(session, { pairs: 32, seed: 0 });
+      // Few pairs and examples: the heatmaps' shapes are under test here, not the numbers (ResNet-18 on cpu is slow).
+      const metrics = await evaluate(session, { pairs: 4, examples: 64, seed: 0 });
       const run: RunView = {
         id: file,
         experiment: info.experiment,
@@ -67,6 +71,7 @@ for (const file of files) {
       drawn.set(path.relative(root, file), [...new Set(heatmaps.map((h) => h.kind))]);
       const kinds = (k: string) => heatmaps.filter((h) => h.kind === k);
       const splits = Object.keys(metrics);
+      for (const s of splits) assert.equal(metrics[s]!.examples, Math.min(64, info.splits[s]!), `behaviour over at most 64 examples of ${s}`);
       const aligned = info.alignment.map((a) => a.variable);
 
       const split = kinds('split');
@@ -99,4 +104,5 @@ for (const file of files) {
 test('across the samples every heatmap type of a run is drawn: split, typed, grid', () => {
   assert.deepEqual(drawn.get('samples/conjunction/figure1.ts'), ['split', 'grid']);
   assert.deepEqual(drawn.get('samples/hierarchical-equality/experiment.ts'), ['split', 'typed']);
+  assert.deepEqual(drawn.get('samples/pvr/quick.ts'), ['split', 'typed']);
 });
