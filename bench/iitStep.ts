@@ -40,31 +40,45 @@ const head = { variable: 'O', loss: 'softmax' as const, values: range(0, 1) };
 export function mlpStep(width: number, batch: number, k: number, seed = 0): StepSetup {
   // A model with k same-typed intermediates; only its structure matters to the network side.
   const decls: Record<string, object> = { X: { values: range(0, 1) } };
-  for (let v = 0; v < k; v++) decls[`V${v}`] = { values: range(0, 1), parents: ['X'], f: ({ X }: { X: number }) => X, type: 'T' };
+  for (let v = 0; v < k; v++)
+    decls[`V${v}`] = { values: range(0, 1), parents: ['X'], f: ({ X }: { X: number }) => X, type: 'T' };
   decls.O = { values: range(0, 1), parents: Array.from({ length: k }, (_, v) => `V${v}`), f: () => 0 };
   const model = causalModel(decls as never);
   const net = mlp({ input: 16, hidden: [width, width, width], output: 2, seed });
   const part = width / k;
   const alignment = new Alignment(
-    Object.fromEntries(Array.from({ length: k }, (_, v) => [`V${v}`, { site: 'h1', slice: [[v * part, (v + 1) * part]] }])),
+    Object.fromEntries(
+      Array.from({ length: k }, (_, v) => [`V${v}`, { site: 'h1', slice: [[v * part, (v + 1) * part]] }]),
+    ),
     model as never,
     net,
   );
   const rng = new Rng(seed);
-  const data = (n: number, d: number) => tf.tensor2d(Float32Array.from({ length: n * d }, () => rng.normal()), [n, d]);
+  const data = (n: number, d: number) =>
+    tf.tensor2d(
+      Float32Array.from({ length: n * d }, () => rng.normal()),
+      [n, d],
+    );
   const labels = (n: number) => Int32Array.from({ length: n }, () => rng.int(2));
   const base = tf.keep(data(batch, 16));
   const source = tf.keep(data(batch, 16));
   const yTask = labels(batch);
   const yCf = Array.from({ length: k }, () => labels(batch));
   const rows = Int32Array.from({ length: batch }, (_, i) => i);
-  const groups: PairGroup[] = Array.from({ length: k }, (_, v) => ({ swaps: [{ from: `V${v}`, to: `V${v}` }], baseRows: rows, sourceRows: rows }));
+  const groups: PairGroup[] = Array.from({ length: k }, (_, v) => ({
+    swaps: [{ from: `V${v}`, to: `V${v}` }],
+    baseRows: rows,
+    sourceRows: rows,
+  }));
   const opt = new Optimizer({ type: 'adam', lr: 1e-3 }, undefined, net.params);
   const names = new Map([...net.params].map(([n, v]) => [v.name, n]));
 
   const step = async () => {
     const { value, grads } = tf.variableGrads(() => {
-      const r = interchangeForward(net, alignment, { x: base }, { x: source }, groups, { withBase: true, training: true });
+      const r = interchangeForward(net, alignment, { x: base }, { x: source }, groups, {
+        withBase: true,
+        training: true,
+      });
       let loss = crossEntropy(head, r.base!, yTask);
       const iit = r.groups.map((g, v) => crossEntropy(head, g, yCf[v]!));
       loss = tf.add(loss, tf.div(tf.addN(iit), k));
@@ -109,7 +123,10 @@ export function mlpStep(width: number, batch: number, k: number, seed = 0): Step
  * grow until each lasts at least `minWindow` seconds, so slow backends are
  * measured with few calls and fast ones with many.
  */
-export async function timeIt(fn: () => Promise<unknown>, { warmup = 2, windows = 3, minWindow = 0.5 } = {}): Promise<number> {
+export async function timeIt(
+  fn: () => Promise<unknown>,
+  { warmup = 2, windows = 3, minWindow = 0.5 } = {},
+): Promise<number> {
   for (let i = 0; i < warmup; i++) await fn();
   let reps = 1;
   const times: number[] = [];

@@ -42,19 +42,50 @@ const REFERENCE = path.join(root, 'bench/reference/iit_bench.py');
 function pytorch(phase: string, width: number, batch: number, k: number): number | null {
   if (!existsSync(PYTHON) || !existsSync(REFERENCE)) return null;
   const threads = String(os.cpus().length);
-  const r = spawnSync(PYTHON, [REFERENCE, '--task', 'mlp', '--width', String(width), '--batch', String(batch), '--phase', phase, '--k', String(k), '--threads', threads, '--warmup', '2', '--windows', '3'], {
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
+  const r = spawnSync(
+    PYTHON,
+    [
+      REFERENCE,
+      '--task',
+      'mlp',
+      '--width',
+      String(width),
+      '--batch',
+      String(batch),
+      '--phase',
+      phase,
+      '--k',
+      String(k),
+      '--threads',
+      threads,
+      '--warmup',
+      '2',
+      '--windows',
+      '3',
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
   const line = r.stdout?.trim().split('\n').at(-1);
   if (r.status !== 0 || !line) {
-    log(`  (PyTorch reference unavailable: ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}; run bench/install-reference.sh)`);
+    log(
+      `  (PyTorch reference unavailable: ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}; run bench/install-reference.sh)`,
+    );
     return null;
   }
   return (JSON.parse(line) as { examplesPerSecond: number }).examplesPerSecond;
 }
 
-async function measure(backend: string, width: number, batch: number, k: number, peak: number, ref: boolean): Promise<Result[]> {
+async function measure(
+  backend: string,
+  width: number,
+  batch: number,
+  k: number,
+  peak: number,
+  ref: boolean,
+): Promise<Result[]> {
   const s = mlpStep(width, batch, k);
   try {
     const window = quick ? 0.2 : 0.5;
@@ -68,7 +99,19 @@ async function measure(backend: string, width: number, batch: number, k: number,
       const eps = n / t;
       const gflops = (eps * flops) / 1e9;
       const py = ref ? pytorch(phase, width, batch, k) : null;
-      out.push({ task: 'mlp-hierarchical-equality', phase, backend, width, batch, k, examplesPerSecond: eps, gflops, fractionOfPeak: gflops / peak, pytorchExamplesPerSecond: py, ratio: py ? eps / py : null });
+      out.push({
+        task: 'mlp-hierarchical-equality',
+        phase,
+        backend,
+        width,
+        batch,
+        k,
+        examplesPerSecond: eps,
+        gflops,
+        fractionOfPeak: gflops / peak,
+        pytorchExamplesPerSecond: py,
+        ratio: py ? eps / py : null,
+      });
     }
     return out;
   } finally {
@@ -81,7 +124,9 @@ const fmt = (x: number | null, d = 0) => (x === null ? '—' : x.toFixed(d));
 async function main() {
   const reports = await compute.probeBackends({ workspaceRoot: root });
   const available = reports.filter((r) => r.available).map((r) => r.name);
-  log(`backends: ${reports.map((r) => `${r.name} ${r.available ? `✓ ${r.device ?? ''}` : `✗ (${r.reason})`}`).join('; ')}`);
+  log(
+    `backends: ${reports.map((r) => `${r.name} ${r.available ? `✓ ${r.device ?? ''}` : `✗ (${r.reason})`}`).join('; ')}`,
+  );
   const results: Result[] = [];
   const scaling: Record<string, unknown>[] = [];
   const widths = [16, 256];
@@ -93,13 +138,17 @@ async function main() {
       // The PyTorch reference is backend-independent: measure it once, beside the first backend.
       const rs = await measure(name, width, 1024, 2, peak, results.length < 2 * widths.length);
       for (const r of rs) {
-        const prev = results.find((x) => x.phase === r.phase && x.width === r.width && x.pytorchExamplesPerSecond !== null);
+        const prev = results.find(
+          (x) => x.phase === r.phase && x.width === r.width && x.pytorchExamplesPerSecond !== null,
+        );
         if (r.pytorchExamplesPerSecond === null && prev) {
           r.pytorchExamplesPerSecond = prev.pytorchExamplesPerSecond;
           r.ratio = r.examplesPerSecond / prev.pytorchExamplesPerSecond!;
         }
         results.push(r);
-        log(`  ${r.phase.padEnd(5)} width ${String(width).padStart(4)}: ${fmt(r.examplesPerSecond).padStart(8)} ${r.phase === 'train' ? 'ex/s ' : 'pairs/s'}  ${r.gflops.toFixed(2)} GFLOP/s (${(100 * r.fractionOfPeak).toFixed(0)}% of peak)  PyTorch ${fmt(r.pytorchExamplesPerSecond)}  ratio ${fmt(r.ratio, 3)}`);
+        log(
+          `  ${r.phase.padEnd(5)} width ${String(width).padStart(4)}: ${fmt(r.examplesPerSecond).padStart(8)} ${r.phase === 'train' ? 'ex/s ' : 'pairs/s'}  ${r.gflops.toFixed(2)} GFLOP/s (${(100 * r.fractionOfPeak).toFixed(0)}% of peak)  PyTorch ${fmt(r.pytorchExamplesPerSecond)}  ratio ${fmt(r.ratio, 3)}`,
+        );
       }
     }
   }
@@ -119,7 +168,15 @@ async function main() {
     const s = mlpStep(width, 1024, k);
     const t = await timeIt(() => s.step(), { warmup: 1, windows: 3, minWindow: quick ? 0.1 : 0.3 });
     s.dispose();
-    scaling.push({ axis: 'typedVariables', backend: best, width, batch: 1024, k, secondsPerStep: t, examplesPerSecond: 1024 / t });
+    scaling.push({
+      axis: 'typedVariables',
+      backend: best,
+      width,
+      batch: 1024,
+      k,
+      secondsPerStep: t,
+      examplesPerSecond: 1024 / t,
+    });
     log(`  k ${k}: ${(1000 * t).toFixed(1)} ms/step`);
   }
   for (const pairs of quick ? [1024, 4096] : [1024, 4096, 16384]) {
@@ -129,7 +186,13 @@ async function main() {
     scaling.push({ axis: 'evalPairs', backend: best, width, pairs, seconds: t, pairsPerSecond: pairs / t });
     log(`  ${String(pairs).padStart(6)} eval pairs: ${(1000 * t).toFixed(1)} ms`);
   }
-  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, tfjs: tf.version.tfjs };
+  const machine = {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    tfjs: tf.version.tfjs,
+  };
   if (json) console.log(JSON.stringify({ machine, date: new Date().toISOString(), results, scaling }, null, 2));
 }
 

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { transformSync } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const aliases = { 'iit-studio': path.join(root, 'server/engine/index.ts'), 'iit-studio/pvr': path.join(root, 'server/pvr/index.ts') };
+const aliases = {
+  'iit-studio': path.join(root, 'server/engine/index.ts'),
+  'iit-studio/pvr': path.join(root, 'server/pvr/index.ts'),
+};
 
 function tryTs(file) {
   for (const cand of [file + '.ts', path.join(file, 'index.ts')]) {

@@ -12,11 +12,19 @@ import { tf } from './engine/tf';
 import { Trainer } from './engine/train';
 import { useBackend } from './compute/backends';
 
-export async function activateBackend(name: string, log?: (m: string) => void, requiredKernels?: string[]): Promise<string> {
+export async function activateBackend(
+  name: string,
+  log?: (m: string) => void,
+  requiredKernels?: string[],
+): Promise<string> {
   try {
     return (await useBackend(name, { log, requiredKernels })).name;
   } catch (e) {
-    throw new IITError('backend', (e as Error).message, 'run `iit-studio backends` to see which backends this machine has');
+    throw new IITError(
+      'backend',
+      (e as Error).message,
+      'run `iit-studio backends` to see which backends this machine has',
+    );
   }
 }
 

@@ -18,7 +18,6 @@ function inputLabels(exp: Experiment, session: Session): Record<string, string[]
   return Object.keys(out).length ? out : undefined;
 }
 
-
 export function describeExperiment(exp: Experiment, session: Session): ExperimentInfo {
   const m = exp.model;
   return {
@@ -34,7 +33,13 @@ export function describeExperiment(exp: Experiment, session: Session): Experimen
       type: m.typeOf(v),
     })),
     sites: session.net.sites.map((s) => ({ name: s, shape: session.net.siteShape(s) })),
-    alignment: [...session.alignment.entries.values()].map((a) => ({ variable: a.variable, site: a.site, ranges: a.ranges, neurons: a.flat.length, type: a.type })),
+    alignment: [...session.alignment.entries.values()].map((a) => ({
+      variable: a.variable,
+      site: a.site,
+      ranges: a.ranges,
+      neurons: a.flat.length,
+      type: a.type,
+    })),
     output: { variable: session.head.variable, loss: session.head.loss },
     configs: exp.configNames,
     splits: Object.fromEntries([...session.splits].map(([k, s]) => [k, s.size])),

@@ -53,7 +53,14 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
   const out = req.out ?? path.join('.iit', 'runs', `${exp.name}-${session.config.name}-${seed}-${stamp}`);
   const run = RunWriter.create(out);
   try {
-    run.writeJson('config.json', { experiment: exp.name, file: exp.file, config: session.config.name, seed, backend, resolved: session.config });
+    run.writeJson('config.json', {
+      experiment: exp.name,
+      file: exp.file,
+      config: session.config.name,
+      seed,
+      backend,
+      resolved: session.config,
+    });
     const hooks: TrainHooks = {
       ...req.hooks,
       onEval: (step, metrics) => {
@@ -85,13 +92,23 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
   }
 }
 
-export async function evalRun(req: { file: string; runDir: string; backend?: string; params?: boolean; log?: (m: string) => void }): Promise<Report> {
+export async function evalRun(req: {
+  file: string;
+  runDir: string;
+  backend?: string;
+  params?: boolean;
+  log?: (m: string) => void;
+}): Promise<Report> {
   const exp = await loadExperiment(req.file).catch((e) => Promise.reject(withLocation(e)));
   let cfg: { config?: string; seed?: number } = {};
   try {
     cfg = JSON.parse(readFileSync(path.join(req.runDir, 'config.json'), 'utf8'));
   } catch {
-    throw new IITError('load', `${req.runDir} is not a run directory (config.json missing or unreadable)`, 'pass a directory written by `iit-studio train`');
+    throw new IITError(
+      'load',
+      `${req.runDir} is not a run directory (config.json missing or unreadable)`,
+      'pass a directory written by `iit-studio train`',
+    );
   }
   const backend = await activateBackend(req.backend ?? 'auto', req.log);
   const seed = cfg.seed ?? 0;

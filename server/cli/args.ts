@@ -15,7 +15,8 @@ export function parseArgs(argv: string[], booleans: string[] = []): Args {
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       if (eq > 0) out.flags[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (booleans.includes(a.slice(2)) || i + 1 >= argv.length || argv[i + 1]!.startsWith('--')) out.flags[a.slice(2)] = true;
+      else if (booleans.includes(a.slice(2)) || i + 1 >= argv.length || argv[i + 1]!.startsWith('--'))
+        out.flags[a.slice(2)] = true;
       else out.flags[a.slice(2)] = argv[++i]!;
     } else out._.push(a);
   }

@@ -6,7 +6,9 @@ const pct = (x: number | undefined) => (x === undefined ? '—' : `${(100 * x).t
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '))
+    .join('\n');
 }
 
 export function metricsTable(sets: [string, Metrics][]): string {
@@ -19,7 +21,14 @@ export function metricsTable(sets: [string, Metrics][]): string {
     for (const s of splits) {
       const x = m[s];
       if (!x) continue;
-      rows.push([label, s, pct(x.behavioral), pct(x.iia.overall), ...vars.map((v) => pct(x.iia.byVariable[v])), `${x.iia.pairs}${x.iia.exact ? ' (all)' : ''}`]);
+      rows.push([
+        label,
+        s,
+        pct(x.behavioral),
+        pct(x.iia.overall),
+        ...vars.map((v) => pct(x.iia.byVariable[v])),
+        `${x.iia.pairs}${x.iia.exact ? ' (all)' : ''}`,
+      ]);
     }
   }
   return table(rows);

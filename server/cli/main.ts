@@ -54,8 +54,14 @@ async function cmdTrain(file: string, flags: Record<string, string | true>): Pro
 }
 
 async function cmdEval(file: string, flags: Record<string, string | true>): Promise<void> {
-  if (typeof flags.run !== 'string') throw new UsageError('eval needs --run DIR (a directory written by `iit-studio train`)');
-  const report = await evalRun({ file, runDir: flags.run, backend: typeof flags.backend === 'string' ? flags.backend : undefined, params: !!flags.params });
+  if (typeof flags.run !== 'string')
+    throw new UsageError('eval needs --run DIR (a directory written by `iit-studio train`)');
+  const report = await evalRun({
+    file,
+    runDir: flags.run,
+    backend: typeof flags.backend === 'string' ? flags.backend : undefined,
+    params: !!flags.params,
+  });
   print(!!flags.json, report, formatReport(report));
 }
 
@@ -74,14 +80,22 @@ async function cmdInspect(file: string, flags: Record<string, string | true>): P
       `${info.experiment} (${path.relative(process.cwd(), exp.file ?? file)})`,
       `input space: ${info.inputSpaceSize} settings`,
       'variables:',
-      ...info.variables.map((v) => `  ${v.name.padEnd(8)} ${v.role.padEnd(12)} ${v.values}${v.parents.length ? `  ← ${v.parents.join(', ')}` : ''}${v.type !== v.name ? `  type ${v.type}` : ''}`),
+      ...info.variables.map(
+        (v) =>
+          `  ${v.name.padEnd(8)} ${v.role.padEnd(12)} ${v.values}${v.parents.length ? `  ← ${v.parents.join(', ')}` : ''}${v.type !== v.name ? `  type ${v.type}` : ''}`,
+      ),
       'sites:',
       ...info.sites.map((s) => `  ${s.name.padEnd(8)} [${s.shape.join(', ')}]`),
       'alignment:',
-      ...info.alignment.map((a) => `  ${a.variable.padEnd(8)} ${a.site}${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}  ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`),
+      ...info.alignment.map(
+        (a) =>
+          `  ${a.variable.padEnd(8)} ${a.site}${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}  ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`,
+      ),
       `output: ${info.output.variable} (${info.output.loss})`,
       `configurations: ${info.configs.join(', ')}`,
-      `splits: ${Object.entries(info.splits).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+      `splits: ${Object.entries(info.splits)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
     ].join('\n');
     print(!!flags.json, info, text);
   } finally {
@@ -90,8 +104,15 @@ async function cmdInspect(file: string, flags: Record<string, string | true>): P
 }
 
 async function cmdTable(file: string, flags: Record<string, string | true>): Promise<void> {
-  if (flags.configs === true) throw new UsageError('--configs takes a comma-separated list, e.g. --configs STANDARD,IIT');
-  const configs = typeof flags.configs === 'string' ? flags.configs.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
+  if (flags.configs === true)
+    throw new UsageError('--configs takes a comma-separated list, e.g. --configs STANDARD,IIT');
+  const configs =
+    typeof flags.configs === 'string'
+      ? flags.configs
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean)
+      : undefined;
   const seeds = intFlag(flags.seeds, 'seeds', 1);
   if (seeds < 1) throw new UsageError('--seeds takes a positive integer');
   const bar = new ProgressBar(process.stderr.isTTY === true);
@@ -119,7 +140,12 @@ async function cmdDemo(): Promise<void> {
   const v = report.before!.train!;
   console.log('Figure 1 of Geiger et al. (2022): boolean conjunction, linear network, alignment V1↔h1, V2↔h2');
   console.log('One IIT update on base (F,T), source (T,F), variable V1; sigmoid cross-entropy, SGD step 0.1.\n');
-  console.log(metricsTable([['before', report.before!], ['after', report.metrics]]));
+  console.log(
+    metricsTable([
+      ['before', report.before!],
+      ['after', report.metrics],
+    ]),
+  );
   const p = report.parameters!;
   const f = (xs: number[]) => (xs.length === 1 ? xs[0]!.toFixed(4) : `[${xs.map((x) => x.toFixed(4)).join(', ')}]`);
   console.log(`\nparameters after: W1 = ${f(p.W1!)}  W2 = ${f(p.W2!)}  w = ${f(p.w!)}  b = ${f(p.b!)}`);
@@ -131,7 +157,10 @@ async function cmdDemo(): Promise<void> {
 async function cmdBackends(json: boolean): Promise<void> {
   const reports = await probeBackends({ workspaceRoot: process.cwd() });
   const text = reports
-    .map((r) => `${r.name.padEnd(15)} ${r.available ? 'available' : 'unavailable'}  ${r.device ?? ''}${r.reason ? `${r.device ? '  — ' : ''}${r.reason}` : ''}`)
+    .map(
+      (r) =>
+        `${r.name.padEnd(15)} ${r.available ? 'available' : 'unavailable'}  ${r.device ?? ''}${r.reason ? `${r.device ? '  — ' : ''}${r.reason}` : ''}`,
+    )
     .join('\n');
   print(json, reports, text);
 }
@@ -150,14 +179,16 @@ export async function main(argv: string[]): Promise<number> {
       // Runs until the client disconnects; LSP framing on stdio.
       require('../lsp/server').startServer();
       return await new Promise<number>(() => undefined);
-    }
-    else if (cmd === 'debug-adapter') {
+    } else if (cmd === 'debug-adapter') {
       // Runs until the client disconnects; DAP framing on stdio.
       require('../debug/main').runStdio();
       return await new Promise<number>(() => undefined);
     } else if (cmd === 'train' || cmd === 'eval' || cmd === 'inspect' || cmd === 'table') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
-      await (cmd === 'train' ? cmdTrain : cmd === 'eval' ? cmdEval : cmd === 'table' ? cmdTable : cmdInspect)(file, args.flags);
+      await (cmd === 'train' ? cmdTrain : cmd === 'eval' ? cmdEval : cmd === 'table' ? cmdTable : cmdInspect)(
+        file,
+        args.flags,
+      );
     } else throw new UsageError(`unknown command '${cmd}'`);
     return 0;
   } catch (e) {

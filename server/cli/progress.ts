@@ -19,7 +19,9 @@ export class ProgressBar {
     const loss = Object.entries(p.losses)
       .map(([k, v]) => `${k} ${v.toFixed(4)}`)
       .join(' ');
-    process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.step}/${p.totalSteps} ${loss} ${p.examplesPerSecond.toFixed(0)} ex/s eta ${p.etaSeconds.toFixed(0)}s\x1b[K`);
+    process.stderr.write(
+      `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.step}/${p.totalSteps} ${loss} ${p.examplesPerSecond.toFixed(0)} ex/s eta ${p.etaSeconds.toFixed(0)}s\x1b[K`,
+    );
   }
 
   done(): void {

@@ -93,7 +93,13 @@ function storedRun(dir: string, resolved: unknown): Report | undefined {
 function split(m: Metrics, name: string, file: string, config: string): { behavioral: number; iia: number } {
   const s = m[name];
   if (!s) {
-    throw new IITError('bad-config', `table: configuration ${config} evaluated no '${name}' split (it has ${Object.keys(m).join(', ')})`, `declare data: { train, test } in the experiment, or evaluate both splits`, { file, line: 1, column: 1 }, 'data');
+    throw new IITError(
+      'bad-config',
+      `table: configuration ${config} evaluated no '${name}' split (it has ${Object.keys(m).join(', ')})`,
+      `declare data: { train, test } in the experiment, or evaluate both splits`,
+      { file, line: 1, column: 1 },
+      'data',
+    );
   }
   return { behavioral: 100 * s.behavioral, iia: 100 * s.iia.overall };
 }
@@ -128,11 +134,17 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
         }
         req.log?.(`${config} seed ${seed}: training`);
         const s0 = performance.now();
-        report = (await trainRun({ file: req.file, config, seed, backend: req.backend, out: dir, hooks: req.hooks })).report;
-        req.log?.(`${config} seed ${seed}: done in ${((performance.now() - s0) / 1000).toFixed(1)} s on ${report.backend}`);
+        report = (await trainRun({ file: req.file, config, seed, backend: req.backend, out: dir, hooks: req.hooks }))
+          .report;
+        req.log?.(
+          `${config} seed ${seed}: done in ${((performance.now() - s0) / 1000).toFixed(1)} s on ${report.backend}`,
+        );
       }
       const file = exp.file ?? req.file;
-      per.push({ train: split(report.metrics, trainSplit, file, config), test: split(report.metrics, testSplit, file, config) });
+      per.push({
+        train: split(report.metrics, trainSplit, file, config),
+        test: split(report.metrics, testSplit, file, config),
+      });
       runs.push({ seed, runDir: dir, reused, trainSeconds: report.timing.trainSeconds, backend: report.backend });
     }
     const cell = (k: 'train' | 'test'): TableCell => ({
@@ -153,7 +165,12 @@ function cells(t: TableResult): { name: string; ours: string[]; paper?: string[]
     const p = t.paper[name];
     return {
       name,
-      ours: [withStd(r.train.behavioral, r.seeds), withStd(r.test.behavioral, r.seeds), withStd(r.train.iia, r.seeds), withStd(r.test.iia, r.seeds)],
+      ours: [
+        withStd(r.train.behavioral, r.seeds),
+        withStd(r.test.behavioral, r.seeds),
+        withStd(r.train.iia, r.seeds),
+        withStd(r.test.iia, r.seeds),
+      ],
       paper: p ? [p.train.behavioral, p.test.behavioral, p.train.iia, p.test.iia].map(f2) : undefined,
     };
   });
@@ -170,12 +187,19 @@ export function formatTable(t: TableResult): string {
   }
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('   '));
-  return [`${t.experiment}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}; paper: Table 1 (ResNet-18, MNIST-PVR)`, ...lines, `wall time ${t.wallSeconds.toFixed(0)} s`].join('\n');
+  return [
+    `${t.experiment}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}; paper: Table 1 (ResNet-18, MNIST-PVR)`,
+    ...lines,
+    `wall time ${t.wallSeconds.toFixed(0)} s`,
+  ].join('\n');
 }
 
 /** The same as a Markdown table. */
 export function markdownTable(t: TableResult): string {
-  const out = ['| configuration | behaviour train | behaviour test | IIA train | IIA test | paper (Table 1) |', '| --- | ---: | ---: | ---: | ---: | --- |'];
+  const out = [
+    '| configuration | behaviour train | behaviour test | IIA train | IIA test | paper (Table 1) |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
+  ];
   for (const c of cells(t)) out.push(`| ${c.name} | ${c.ours.join(' | ')} | ${c.paper ? c.paper.join(' / ') : '—'} |`);
   return out.join('\n');
 }

@@ -79,25 +79,50 @@ export class Alignment {
     for (const [variable, entry] of Object.entries(decl)) {
       if (!entry) continue;
       if (!model.names.includes(variable)) {
-        throw err('unknown-variable', `${variable} is not a variable of the causal model`, `align one of ${model.intermediates.join(', ')}`, variable);
+        throw err(
+          'unknown-variable',
+          `${variable} is not a variable of the causal model`,
+          `align one of ${model.intermediates.join(', ')}`,
+          variable,
+        );
       }
       if (!model.intermediates.includes(variable)) {
-        throw err('unknown-variable', `${variable} is an ${model.inputs.includes(variable) ? 'input' : 'output'} variable; only intermediate variables are aligned`, `align one of ${model.intermediates.join(', ')}`, variable);
+        throw err(
+          'unknown-variable',
+          `${variable} is an ${model.inputs.includes(variable) ? 'input' : 'output'} variable; only intermediate variables are aligned`,
+          `align one of ${model.intermediates.join(', ')}`,
+          variable,
+        );
       }
       if (!entry.site || !net.hasSite(entry.site)) {
-        throw err('unknown-site', `${variable} is aligned to site '${entry.site}', which the network does not have`, `use one of ${net.sites.join(', ')}`, variable);
+        throw err(
+          'unknown-site',
+          `${variable} is aligned to site '${entry.site}', which the network does not have`,
+          `use one of ${net.sites.join(', ')}`,
+          variable,
+        );
       }
       const shape = net.siteShape(entry.site);
       const slice = entry.slice ?? [];
       if (slice.length > shape.length) {
-        throw err('slice-out-of-range', `${variable}'s slice has ${slice.length} axes but site ${entry.site} has ${shape.length} ([${shape}])`, `give at most ${shape.length} ranges`, variable);
+        throw err(
+          'slice-out-of-range',
+          `${variable}'s slice has ${slice.length} axes but site ${entry.site} has ${shape.length} ([${shape}])`,
+          `give at most ${shape.length} ranges`,
+          variable,
+        );
       }
       const ranges = shape.map((n, axis): [number, number] => {
         const r = slice[axis];
         if (!r) return [0, n];
         const [a, b] = r;
         if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b > n || a >= b) {
-          throw err('slice-out-of-range', `${variable}'s range [${a}, ${b}) on axis ${axis} is outside site ${entry.site}'s extent ${n}`, `use 0 <= start < end <= ${n}`, variable);
+          throw err(
+            'slice-out-of-range',
+            `${variable}'s range [${a}, ${b}) on axis ${axis} is outside site ${entry.site}'s extent ${n}`,
+            `use 0 <= start < end <= ${n}`,
+            variable,
+          );
         }
         return [a, b];
       });
@@ -112,7 +137,12 @@ export class Alignment {
       });
     }
     if (this.entries.size === 0) {
-      throw new IITError('bad-config', 'alignment: no variable is aligned', `align at least one of ${model.intermediates.join(', ')}`, location);
+      throw new IITError(
+        'bad-config',
+        'alignment: no variable is aligned',
+        `align at least one of ${model.intermediates.join(', ')}`,
+        location,
+      );
     }
     // Blocks at one site must not overlap.
     const owner = new Map<string, string>();
@@ -121,7 +151,12 @@ export class Alignment {
         const key = `${a.site}#${i}`;
         const other = owner.get(key);
         if (other) {
-          throw err('overlap', `${a.variable} and ${other} overlap at site ${a.site} (neuron ${i})`, `give them disjoint ranges`, a.variable);
+          throw err(
+            'overlap',
+            `${a.variable} and ${other} overlap at site ${a.site} (neuron ${i})`,
+            `give them disjoint ranges`,
+            a.variable,
+          );
         }
         owner.set(key, a.variable);
       }
@@ -132,7 +167,12 @@ export class Alignment {
       const first = byType.get(a.type);
       if (!first) byType.set(a.type, a);
       else if (first.shape.join('x') !== a.shape.join('x')) {
-        throw err('type-shape-mismatch', `${a.variable} (${a.shape.join('×')}) and ${first.variable} (${first.shape.join('×')}) share type ${a.type} but not neuron shape`, `give them blocks of equal shape`, a.variable);
+        throw err(
+          'type-shape-mismatch',
+          `${a.variable} (${a.shape.join('×')}) and ${first.variable} (${first.shape.join('×')}) share type ${a.type} but not neuron shape`,
+          `give them blocks of equal shape`,
+          a.variable,
+        );
       }
     }
   }
@@ -143,7 +183,14 @@ export class Alignment {
 
   get(variable: string): AlignedNeurons {
     const a = this.entries.get(variable);
-    if (!a) throw new IITError('unknown-variable', `${variable} is not aligned`, `align it or use one of ${this.variables.join(', ')}`, this.location, variable);
+    if (!a)
+      throw new IITError(
+        'unknown-variable',
+        `${variable} is not aligned`,
+        `align it or use one of ${this.variables.join(', ')}`,
+        this.location,
+        variable,
+      );
     return a;
   }
 
@@ -174,10 +221,22 @@ export class Alignment {
       const from = this.get(s.from);
       const to = this.get(s.to);
       if (from.site !== to.site) {
-        throw new IITError('type-shape-mismatch', `cannot swap ${s.from} (site ${from.site}) into ${s.to} (site ${to.site})`, 'typed swaps need both variables at one site', this.location, s.to);
+        throw new IITError(
+          'type-shape-mismatch',
+          `cannot swap ${s.from} (site ${from.site}) into ${s.to} (site ${to.site})`,
+          'typed swaps need both variables at one site',
+          this.location,
+          s.to,
+        );
       }
       if (from.shape.join() !== to.shape.join()) {
-        throw new IITError('type-shape-mismatch', `cannot swap ${s.from} into ${s.to}: neuron shapes differ`, 'give them blocks of equal shape', this.location, s.to);
+        throw new IITError(
+          'type-shape-mismatch',
+          `cannot swap ${s.from} into ${s.to}: neuron shapes differ`,
+          'give them blocks of equal shape',
+          this.location,
+          s.to,
+        );
       }
       bySite.set(from.site, [...(bySite.get(from.site) ?? []), s]);
     }
@@ -191,7 +250,13 @@ export class Alignment {
         site,
         shape,
         mask: tf.keep(tf.tensor(Float32Array.from(mask), [1, ...shape], 'float32')),
-        keep: tf.keep(tf.tensor(Float32Array.from(mask, (m) => 1 - m), [1, ...shape], 'float32')),
+        keep: tf.keep(
+          tf.tensor(
+            Float32Array.from(mask, (m) => 1 - m),
+            [1, ...shape],
+            'float32',
+          ),
+        ),
         moves: moved
           ? ss.map((sw) => {
               const from = this.get(sw.from);

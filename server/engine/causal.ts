@@ -50,19 +50,39 @@ export class CausalModel<M extends Record<string, Value> = Record<string, Value>
     for (const name of this.names) {
       const d = decls[name] as VariableDecl<M, typeof name> | undefined;
       if (!d || typeof d !== 'object' || !d.values || typeof d.values.indexOf !== 'function') {
-        throw this.err('bad-declaration', `variable ${name} has no value set`, `give ${name} { values: bool | range(lo, hi) | oneOf(...) | tuple(...) }`, name);
+        throw this.err(
+          'bad-declaration',
+          `variable ${name} has no value set`,
+          `give ${name} { values: bool | range(lo, hi) | oneOf(...) | tuple(...) }`,
+          name,
+        );
       }
       const ps = d.parents ?? [];
       for (const p of ps) {
         if (!(p in decls)) {
-          throw this.err('unknown-parent', `variable ${name} lists unknown parent '${String(p)}'`, `declare ${String(p)} in the causal model or remove it from ${name}.parents`, name);
+          throw this.err(
+            'unknown-parent',
+            `variable ${name} lists unknown parent '${String(p)}'`,
+            `declare ${String(p)} in the causal model or remove it from ${name}.parents`,
+            name,
+          );
         }
       }
       if (ps.length === 0 && d.f) {
-        throw this.err('bad-declaration', `variable ${name} has an equation but no parents`, `list the variables ${name}.f reads in ${name}.parents, or drop f to make ${name} an input`, name);
+        throw this.err(
+          'bad-declaration',
+          `variable ${name} has an equation but no parents`,
+          `list the variables ${name}.f reads in ${name}.parents, or drop f to make ${name} an input`,
+          name,
+        );
       }
       if (ps.length > 0 && typeof d.f !== 'function') {
-        throw this.err('bad-declaration', `variable ${name} has parents but no equation f`, `add f: (${ps.join(', ')}) => value to ${name}`, name);
+        throw this.err(
+          'bad-declaration',
+          `variable ${name} has parents but no equation f`,
+          `add f: (${ps.join(', ')}) => value to ${name}`,
+          name,
+        );
       }
       this.parents[name] = ps;
       for (const p of ps) this.children[p]!.push(name);
@@ -85,7 +105,12 @@ export class CausalModel<M extends Record<string, Value> = Record<string, Value>
       if (state.get(n) === 2) return;
       if (state.get(n) === 1) {
         const cycle = [...path.slice(path.indexOf(n)), n];
-        throw this.err('cycle', `cycle ${cycle.join(' → ')}`, `remove one of these parent links so the model is acyclic`, n);
+        throw this.err(
+          'cycle',
+          `cycle ${cycle.join(' → ')}`,
+          `remove one of these parent links so the model is acyclic`,
+          n,
+        );
       }
       state.set(n, 1);
       for (const p of this.parents[n]!) visit(p, [...path, n]);
@@ -119,7 +144,12 @@ export class CausalModel<M extends Record<string, Value> = Record<string, Value>
       const view = new Proxy(this.parentValues(name, vals) as M, {
         get: (t, key) => {
           if (typeof key === 'string' && key in this.decls && !ps.includes(key)) {
-            throw this.err('bad-declaration', `${name}'s equation reads ${key}, which is not among its parents [${ps.join(', ')}]`, `add '${key}' to ${name}.parents`, name);
+            throw this.err(
+              'bad-declaration',
+              `${name}'s equation reads ${key}, which is not among its parents [${ps.join(', ')}]`,
+              `add '${key}' to ${name}.parents`,
+              name,
+            );
           }
           return t[key as keyof M];
         },
@@ -129,10 +159,20 @@ export class CausalModel<M extends Record<string, Value> = Record<string, Value>
         v = d.f!(view);
       } catch (e) {
         if (e instanceof IITError) throw e;
-        throw this.err('equation-throws', `${name}'s equation throws on input ${this.formatSetting(input)}: ${(e as Error).message}`, `make ${name}.f total over its parents' values`, name);
+        throw this.err(
+          'equation-throws',
+          `${name}'s equation throws on input ${this.formatSetting(input)}: ${(e as Error).message}`,
+          `make ${name}.f total over its parents' values`,
+          name,
+        );
       }
       if (!d.values.has(v)) {
-        throw this.err('value-out-of-set', `${name}'s equation returns ${JSON.stringify(v)} on input ${this.formatSetting(input)}, outside ${d.values.describe()}`, `widen ${name}.values or fix ${name}.f`, name);
+        throw this.err(
+          'value-out-of-set',
+          `${name}'s equation returns ${JSON.stringify(v)} on input ${this.formatSetting(input)}, outside ${d.values.describe()}`,
+          `widen ${name}.values or fix ${name}.f`,
+          name,
+        );
       }
       vals[name] = v as Value;
     }
@@ -178,7 +218,14 @@ export class CausalModel<M extends Record<string, Value> = Record<string, Value>
     for (const name of this.inputs) {
       const s = this.decls[name].values;
       const j = s.indexOf(input[name]);
-      if (j < 0) throw new IITError('value-out-of-set', `input ${name}=${JSON.stringify(input[name])} is outside ${s.describe()}`, `give ${name} a value in its set`, undefined, name);
+      if (j < 0)
+        throw new IITError(
+          'value-out-of-set',
+          `input ${name}=${JSON.stringify(input[name])} is outside ${s.describe()}`,
+          `give ${name} a value in its set`,
+          undefined,
+          name,
+        );
       idx = idx * s.size + j;
     }
     return idx;
@@ -207,12 +254,25 @@ export class CausalModel<M extends Record<string, Value> = Record<string, Value>
       if (name in intervention && intervention[name] !== undefined) {
         const v = intervention[name];
         if (!this.decls[name].values.has(v)) {
-          throw new IITError('value-out-of-set', `do(${name} ← ${JSON.stringify(v)}): outside ${this.decls[name].values.describe()}`, `intervene with a value in ${name}'s set`, undefined, name);
+          throw new IITError(
+            'value-out-of-set',
+            `do(${name} ← ${JSON.stringify(v)}): outside ${this.decls[name].values.describe()}`,
+            `intervene with a value in ${name}'s set`,
+            undefined,
+            name,
+          );
         }
         vals[name] = v as Value;
       } else if (this.parents[name]!.length === 0) {
         const v = input[name];
-        if (v === undefined) throw new IITError('bad-config', `input ${name} is missing`, `give every input: ${this.inputs.join(', ')}`, undefined, name);
+        if (v === undefined)
+          throw new IITError(
+            'bad-config',
+            `input ${name} is missing`,
+            `give every input: ${this.inputs.join(', ')}`,
+            undefined,
+            name,
+          );
         vals[name] = v as Value;
       } else {
         vals[name] = this.decls[name].f!(this.parentValues(name, vals) as M) as Value;
@@ -229,7 +289,11 @@ export class CausalModel<M extends Record<string, Value> = Record<string, Value>
   /** INTINV(M, base, source, V) of Eq. 1, for one or several variables at once. */
   interchange(base: Setting<M>, source: Setting<M>, variables: (keyof M & string) | (keyof M & string)[]): M {
     const vs = Array.isArray(variables) ? variables : [variables];
-    return this.typedInterchange(base, source, vs.map((v) => ({ from: v, to: v })));
+    return this.typedInterchange(
+      base,
+      source,
+      vs.map((v) => ({ from: v, to: v })),
+    );
   }
 
   /** T-INTINV of Eq. 6: each `to` is set to the value its `from` takes on the source. */
@@ -238,7 +302,13 @@ export class CausalModel<M extends Record<string, Value> = Record<string, Value>
     const intervention: Record<string, Value> = {};
     for (const { from, to } of swaps) {
       if (this.typeOf(from) !== this.typeOf(to)) {
-        throw new IITError('type-shape-mismatch', `cannot swap ${from} into ${to}: types ${this.typeOf(from)} and ${this.typeOf(to)} differ`, `give both the same type`, undefined, to);
+        throw new IITError(
+          'type-shape-mismatch',
+          `cannot swap ${from} into ${to}: types ${this.typeOf(from)} and ${this.typeOf(to)} differ`,
+          `give both the same type`,
+          undefined,
+          to,
+        );
       }
       intervention[to] = src[from];
     }

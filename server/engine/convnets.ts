@@ -15,7 +15,14 @@ type T4 = tf.Tensor4D;
 
 /** Zero padding of `p` pixels on every side of the two spatial axes. */
 function pad2d(x: T4, p: number): T4 {
-  return p > 0 ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
+  return p > 0
+    ? tf.pad(x, [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ])
+    : x;
 }
 
 /** Parameters of a k×k convolution `cin → cout` (no bias: a batch norm follows). */
@@ -53,7 +60,15 @@ export class BatchNorm {
 
   apply(x: T4, training: boolean): T4 {
     const [g, b] = [this.gamma as unknown as tf.Tensor1D, this.beta as unknown as tf.Tensor1D];
-    if (!training) return tf.batchNorm4d(x, this.mean as unknown as tf.Tensor1D, this.variance as unknown as tf.Tensor1D, b, g, this.eps);
+    if (!training)
+      return tf.batchNorm4d(
+        x,
+        this.mean as unknown as tf.Tensor1D,
+        this.variance as unknown as tf.Tensor1D,
+        b,
+        g,
+        this.eps,
+      );
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     const n = x.shape[0] * x.shape[1] * x.shape[2];
     // Running statistics are state, not part of the loss: assign() is outside the gradient tape.
@@ -74,16 +89,29 @@ export function convBnRelu(
   const cin = b.shape(from)[2]!;
   const w = convParam(b, `${name}.conv`, opts.kernel, cin, opts.channels);
   const bn = new BatchNorm(b, `${name}.bn`, opts.channels);
-  return b.stage(name, from, ([x], ctx) => tf.relu(bn.apply(conv(x as T4, w, opts.stride ?? 1, opts.pad ?? 0), ctx.training)));
+  return b.stage(name, from, ([x], ctx) =>
+    tf.relu(bn.apply(conv(x as T4, w, opts.stride ?? 1, opts.pad ?? 0), ctx.training)),
+  );
 }
 
 /** k×k max pooling with stride and symmetric zero padding (exact after a ReLU, whose outputs are ≥ 0). */
-export function maxPool(b: NetworkBuilder, name: string, from: string, opts: { size: number; stride: number; pad?: number }): NetworkBuilder {
+export function maxPool(
+  b: NetworkBuilder,
+  name: string,
+  from: string,
+  opts: { size: number; stride: number; pad?: number },
+): NetworkBuilder {
   return b.stage(name, from, ([x]) => tf.maxPool(pad2d(x as T4, opts.pad ?? 0), opts.size, opts.stride, 'valid'));
 }
 
 /** torchvision's BasicBlock: two 3×3 convs with batch norm, a 1×1 projection when the shape changes. */
-export function basicBlock(b: NetworkBuilder, name: string, from: string, channels: number, stride: number): NetworkBuilder {
+export function basicBlock(
+  b: NetworkBuilder,
+  name: string,
+  from: string,
+  channels: number,
+  stride: number,
+): NetworkBuilder {
   const cin = b.shape(from)[2]!;
   const w1 = convParam(b, `${name}.conv1`, 3, cin, channels);
   const bn1 = new BatchNorm(b, `${name}.bn1`, channels);
@@ -142,7 +170,12 @@ export function resnet18(o: ResNetOptions): Network {
  * kernels whose gradients every backend has (wasm has no
  * Conv2DBackpropFilter). [H, W, C] → [H/p, W/p, channels], ReLU.
  */
-export function patchEmbed(b: NetworkBuilder, name: string, from: string, opts: { patch: number; channels: number }): NetworkBuilder {
+export function patchEmbed(
+  b: NetworkBuilder,
+  name: string,
+  from: string,
+  opts: { patch: number; channels: number },
+): NetworkBuilder {
   const [H, W, C] = b.shape(from) as [number, number, number];
   const p = opts.patch;
   if (H % p !== 0 || W % p !== 0) throw new Error(`patchEmbed ${name}: ${H}×${W} is not a multiple of the patch ${p}`);
@@ -152,7 +185,10 @@ export function patchEmbed(b: NetworkBuilder, name: string, from: string, opts: 
   const bias = b.param(`${name}.bias`, [opts.channels], 'zeros');
   return b.stage(name, from, ([x]) => {
     const n = x!.shape[0]!;
-    const patches = tf.reshape(tf.transpose(tf.reshape(x!, [n, h, p, w, p, C]), [0, 1, 3, 2, 4, 5]), [n * h * w, p * p * C]);
+    const patches = tf.reshape(tf.transpose(tf.reshape(x!, [n, h, p, w, p, C]), [0, 1, 3, 2, 4, 5]), [
+      n * h * w,
+      p * p * C,
+    ]);
     return tf.reshape(tf.relu(tf.add(tf.matMul(patches, Wt), bias)), [n, h, w, opts.channels]);
   });
 }

@@ -36,7 +36,8 @@ export class SplitData<M extends Record<string, Value> = Record<string, Value>> 
     private readonly encodeRows: (inputs: Setting<M>[]) => Feeds,
     featureSize: number,
   ) {
-    if (split.size === 0) throw new IITError('bad-config', `data split '${name}' is empty`, 'give it at least one input');
+    if (split.size === 0)
+      throw new IITError('bad-config', `data split '${name}' is empty`, 'give it at least one input');
     if (split.size * featureSize <= CACHE_FLOATS) {
       const all = Array.from({ length: split.size }, (_, i) => split.at(i));
       this.cached = Object.fromEntries(Object.entries(encodeRows(all)).map(([k, t]) => [k, tf.keep(t)]));

@@ -42,9 +42,7 @@ export class IITError extends Error {
 
   /** One line: `file:line:col: message; fix`. */
   oneLine(): string {
-    const where = this.location
-      ? `${this.location.file}:${this.location.line}:${this.location.column}: `
-      : '';
+    const where = this.location ? `${this.location.file}:${this.location.line}:${this.location.column}: ` : '';
     return `${where}${this.message}${this.fix ? ` — ${this.fix}` : ''}`;
   }
 }

@@ -38,7 +38,12 @@ export async function evaluate(session: Session, opts: EvalOptions = {}): Promis
   const cfg = session.config.evaluation;
   const names = opts.splits?.length ? opts.splits : cfg.splits.length ? cfg.splits : [...session.splits.keys()];
   const out: Metrics = {};
-  for (const name of names) out[name] = await evaluateSplit(session, name, { ...opts, pairs: opts.pairs ?? cfg.pairs, exactLimit: opts.exactLimit ?? cfg.exactLimit });
+  for (const name of names)
+    out[name] = await evaluateSplit(session, name, {
+      ...opts,
+      pairs: opts.pairs ?? cfg.pairs,
+      exactLimit: opts.exactLimit ?? cfg.exactLimit,
+    });
   return out;
 }
 
@@ -73,7 +78,14 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
   const all = [...single, ...typed];
   const sampling = opts.sampling ?? session.config.evaluation.sampling ?? { impactful: 0, guard: false };
   const guard = sampling.guard ? session.experiment.decl.guard : undefined;
-  if (sampling.guard && !guard) throw new IITError('bad-config', 'evaluation.sampling.guard is set but the experiment has no guard', 'add guard: (base, source, swaps) => boolean to the experiment', session.experiment.location, 'evaluation');
+  if (sampling.guard && !guard)
+    throw new IITError(
+      'bad-config',
+      'evaluation.sampling.guard is set but the experiment has no guard',
+      'add guard: (base, source, swaps) => boolean to the experiment',
+      session.experiment.location,
+      'evaluation',
+    );
   // Impactful preference and guards apply to sampled pairs.
   const exact = n * n * all.length <= opts.exactLimit! && !(sampling.impactful > 0) && !guard;
   const rng = new Rng(opts.seed ?? 0);
@@ -83,7 +95,14 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
     const total = exact ? n * n : opts.pairs!;
     const cell = { k: 0, n: total, grid: exact && n <= GRID_MAX_INPUTS ? new Array<number>(n * n).fill(0) : undefined };
     hits.set(key, cell);
-    const sampler = exact ? undefined : new PairSampler(split, { eval: [swaps] }, 'eval', { intervention: 'example', impactful: sampling.impactful, guard: guard as PairGuardFn | undefined, location: session.experiment.location });
+    const sampler = exact
+      ? undefined
+      : new PairSampler(split, { eval: [swaps] }, 'eval', {
+          intervention: 'example',
+          impactful: sampling.impactful,
+          guard: guard as PairGuardFn | undefined,
+          location: session.experiment.location,
+        });
     for (let start = 0; start < total; start += chunk) {
       const m = Math.min(chunk, total - start);
       let bases: Int32Array = new Int32Array(m);
@@ -115,7 +134,9 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
   const iia: IiaMetrics = { overall: k / total, byVariable, pairs: total, exact };
   if (!exact) iia.interval = wilson(k, total);
   if (typed.length) {
-    iia.typed = Object.fromEntries([...single, ...typed].map((s) => [swapKey(s), hits.get(swapKey(s))!.k / hits.get(swapKey(s))!.n]));
+    iia.typed = Object.fromEntries(
+      [...single, ...typed].map((s) => [swapKey(s), hits.get(swapKey(s))!.k / hits.get(swapKey(s))!.n]),
+    );
   }
   const grids = [...hits].filter(([, c]) => c.grid);
   if (grids.length) iia.grid = Object.fromEntries(grids.map(([key, c]) => [key, c.grid!]));
@@ -125,7 +146,13 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
 }
 
 /** 1 where κ(network under the interchange) equals the causal model's counterfactual output. */
-export async function matchPairs(session: Session, splitName: string, swaps: Swap[], bases: Int32Array, sources: Int32Array): Promise<Uint8Array> {
+export async function matchPairs(
+  session: Session,
+  splitName: string,
+  swaps: Swap[],
+  bases: Int32Array,
+  sources: Int32Array,
+): Promise<Uint8Array> {
   const split = session.split(splitName);
   const labels = Int32Array.from(bases, (b, k) => split.counterfactual(b, sources[k]!, swaps));
   const group: PairGroup = {
@@ -134,7 +161,9 @@ export async function matchPairs(session: Session, splitName: string, swaps: Swa
     sourceRows: Int32Array.from(bases, (_, k) => k),
   };
   const pred = tf.tidy(() => {
-    const r = interchangeForward(session.net, session.alignment, split.features(bases), split.features(sources), [group]);
+    const r = interchangeForward(session.net, session.alignment, split.features(bases), split.features(sources), [
+      group,
+    ]);
     return predict(session.head, r.groups[0]!);
   });
   const p = await pred.data();

@@ -69,7 +69,12 @@ export type PairGuardFn<M = Record<string, Value>> = (
  * An experiment's own augmentation: a new input made from a base and a source
  * (`swaps` is the drawn typed intervention V→V′, which the generic rule follows).
  */
-export type AugmentFn<M = Record<string, Value>> = (base: Setting<M>, source: Setting<M>, rng: Rng, swaps: Swap<keyof M & string>[]) => Setting<M>;
+export type AugmentFn<M = Record<string, Value>> = (
+  base: Setting<M>,
+  source: Setting<M>,
+  rng: Rng,
+  swaps: Swap<keyof M & string>[],
+) => Setting<M>;
 
 export interface ExplicitPair<M> {
   base: Setting<M>;
@@ -160,18 +165,48 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
     readonly decl: ExperimentDecl<M>,
     readonly location?: SourceLocation,
   ) {
-    if (!decl || typeof decl !== 'object') throw new IITError('bad-config', 'experiment(): give a declaration object', 'call experiment({ model, network, alignment, ... })', location);
+    if (!decl || typeof decl !== 'object')
+      throw new IITError(
+        'bad-config',
+        'experiment(): give a declaration object',
+        'call experiment({ model, network, alignment, ... })',
+        location,
+      );
     if (!decl.model || typeof decl.model.run !== 'function') {
-      throw new IITError('bad-config', 'experiment: no causal model', 'set model: causalModel({...})', location, 'model');
+      throw new IITError(
+        'bad-config',
+        'experiment: no causal model',
+        'set model: causalModel({...})',
+        location,
+        'model',
+      );
     }
     if (typeof decl.network !== 'function') {
-      throw new IITError('bad-config', 'experiment: network must be a function that builds the network', 'set network: ({ seed }) => mlp({...})', location, 'network');
+      throw new IITError(
+        'bad-config',
+        'experiment: network must be a function that builds the network',
+        'set network: ({ seed }) => mlp({...})',
+        location,
+        'network',
+      );
     }
     if (!decl.encode && !decl.encodeBatch) {
-      throw new IITError('bad-config', 'experiment: no input encoding', 'set encode: (input) => number[] (or encodeBatch)', location, 'encode');
+      throw new IITError(
+        'bad-config',
+        'experiment: no input encoding',
+        'set encode: (input) => number[] (or encodeBatch)',
+        location,
+        'encode',
+      );
     }
     if (!decl.alignment || typeof decl.alignment !== 'object') {
-      throw new IITError('bad-config', 'experiment: no alignment', 'set alignment: { V: { site, slice } }', location, 'alignment');
+      throw new IITError(
+        'bad-config',
+        'experiment: no alignment',
+        'set alignment: { V: { site, slice } }',
+        location,
+        'alignment',
+      );
     }
   }
 
@@ -192,15 +227,23 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
     const d = this.decl;
     const c: ConfigDecl<M> | undefined = name === DEFAULT_CONFIG ? d.configs?.[DEFAULT_CONFIG] : d.configs?.[name];
     if (name !== DEFAULT_CONFIG && !c) {
-      throw new IITError('bad-config', `experiment has no configuration '${name}'`, `use one of ${this.configNames.join(', ')}`, this.location, name);
+      throw new IITError(
+        'bad-config',
+        `experiment has no configuration '${name}'`,
+        `use one of ${this.configNames.join(', ')}`,
+        this.location,
+        name,
+      );
     }
     const objectives = c?.objectives ?? d.objectives ?? { task: 1, iit: 1 };
     const training = { ...d.training, ...c?.training } as TrainingDecl;
     const evaluation = { ...d.evaluation, ...c?.evaluation };
     const probe = { ...d.probe, ...c?.probe };
-    const err = (msg: string, fix: string, subject: string) => new IITError('bad-config', `configuration ${name}: ${msg}`, fix, this.location, subject);
+    const err = (msg: string, fix: string, subject: string) =>
+      new IITError('bad-config', `configuration ${name}: ${msg}`, fix, this.location, subject);
     for (const k of Object.keys(objectives)) {
-      if (!(OBJECTIVES as readonly string[]).includes(k)) throw err(`unknown objective '${k}'`, `use ${OBJECTIVES.join(', ')}`, 'objectives');
+      if (!(OBJECTIVES as readonly string[]).includes(k))
+        throw err(`unknown objective '${k}'`, `use ${OBJECTIVES.join(', ')}`, 'objectives');
     }
     const ts = training.sampling ?? {};
     const es = evaluation.sampling ?? {};
@@ -208,7 +251,11 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
       name,
       description: c?.description ?? d.description,
       objectives: Object.fromEntries(OBJECTIVES.map((k) => [k, objectives[k] ?? 0])) as Required<ObjectivesDecl>,
-      probe: { kind: probe.kind ?? 'linear', rank: probe.rank ?? 32, ...(probe.variables ? { variables: probe.variables } : {}) },
+      probe: {
+        kind: probe.kind ?? 'linear',
+        rank: probe.rank ?? 32,
+        ...(probe.variables ? { variables: probe.variables } : {}),
+      },
       training: {
         ...training,
         optimizer: training.optimizer ?? { type: 'adam', lr: 1e-3 },
@@ -226,25 +273,54 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
       alignment: (c?.alignment ?? d.alignment) as AlignmentDecl,
     };
     for (const [k, w] of Object.entries(r.objectives)) {
-      if (!(w >= 0) || !Number.isFinite(w)) throw err(`objective weight ${k} = ${w}`, 'weights are finite numbers >= 0', 'objectives');
+      if (!(w >= 0) || !Number.isFinite(w))
+        throw err(`objective weight ${k} = ${w}`, 'weights are finite numbers >= 0', 'objectives');
     }
     if (Object.values(r.objectives).every((w) => w === 0)) {
       throw err('no objective has a positive weight', 'set objectives: { task: 1, iit: 1 }', 'objectives');
     }
-    if (!(r.training.batchSize >= 1)) throw err(`batchSize ${r.training.batchSize}`, 'use a positive batch size', 'training');
-    if (r.probe.kind !== 'linear' && r.probe.kind !== 'lowRank') throw err(`unknown probe kind '${String(r.probe.kind)}'`, "use probe: { kind: 'linear' } or { kind: 'lowRank', rank: 32 }", 'probe');
-    if (!Number.isInteger(r.probe.rank) || r.probe.rank < 1) throw err(`probe rank ${r.probe.rank}`, 'use a positive integer rank (the paper uses 32)', 'probe');
-    for (const [where, s] of [['training', r.training.sampling], ['evaluation', r.evaluation.sampling]] as const) {
-      if (!(s.impactful >= 0 && s.impactful <= 1)) throw err(`${where}.sampling.impactful = ${s.impactful}`, 'give a fraction between 0 and 1 (e.g. 0.5)', where);
+    if (!(r.training.batchSize >= 1))
+      throw err(`batchSize ${r.training.batchSize}`, 'use a positive batch size', 'training');
+    if (r.probe.kind !== 'linear' && r.probe.kind !== 'lowRank')
+      throw err(
+        `unknown probe kind '${String(r.probe.kind)}'`,
+        "use probe: { kind: 'linear' } or { kind: 'lowRank', rank: 32 }",
+        'probe',
+      );
+    if (!Number.isInteger(r.probe.rank) || r.probe.rank < 1)
+      throw err(`probe rank ${r.probe.rank}`, 'use a positive integer rank (the paper uses 32)', 'probe');
+    for (const [where, s] of [
+      ['training', r.training.sampling],
+      ['evaluation', r.evaluation.sampling],
+    ] as const) {
+      if (!(s.impactful >= 0 && s.impactful <= 1))
+        throw err(`${where}.sampling.impactful = ${s.impactful}`, 'give a fraction between 0 and 1 (e.g. 0.5)', where);
       if (s.guard && !d.guard && (where === 'evaluation' || ts.guard === true)) {
-        throw err(`${where}.sampling.guard is set but the experiment has no guard`, 'add guard: (base, source, swaps) => boolean to the experiment', where);
+        throw err(
+          `${where}.sampling.guard is set but the experiment has no guard`,
+          'add guard: (base, source, swaps) => boolean to the experiment',
+          where,
+        );
       }
     }
     if (!['example', 'batch'].includes(r.training.sampling.intervention)) {
-      throw err(`training.sampling.intervention '${r.training.sampling.intervention}'`, "use 'example' or 'batch'", 'training');
+      throw err(
+        `training.sampling.intervention '${r.training.sampling.intervention}'`,
+        "use 'example' or 'batch'",
+        'training',
+      );
     }
-    if (r.training.pairs === 'all' && (r.training.sampling.impactful > 0 || (r.training.sampling.guard && d.guard) || r.training.sampling.intervention === 'batch')) {
-      throw err("pairs: 'all' enumerates every pair, so it cannot prefer impactful pairs, apply a guard or fix one intervention per batch", "use pairs: 'sample'", 'training');
+    if (
+      r.training.pairs === 'all' &&
+      (r.training.sampling.impactful > 0 ||
+        (r.training.sampling.guard && d.guard) ||
+        r.training.sampling.intervention === 'batch')
+    ) {
+      throw err(
+        "pairs: 'all' enumerates every pair, so it cannot prefer impactful pairs, apply a guard or fix one intervention per batch",
+        "use pairs: 'sample'",
+        'training',
+      );
     }
     return r;
   }

@@ -5,14 +5,58 @@
  */
 export { bool, range, oneOf, tuple, formatValue, type Value, type ValueSet } from './values';
 export { causalModel, CausalModel, type ModelDecls, type VariableDecl, type Setting, type Swap } from './causal';
-export { network, Network, NetworkBuilder, type Feeds, type Stage, type StageContext, type Initializer, type ParameterValues } from './network';
+export {
+  network,
+  Network,
+  NetworkBuilder,
+  type Feeds,
+  type Stage,
+  type StageContext,
+  type Initializer,
+  type ParameterValues,
+} from './network';
 export { figure1Network, FIGURE1_START, mlp, type Figure1Params, type MlpOptions } from './networks';
-export { resnet18, quadrantNet, patchEmbed, convBnRelu, maxPool, basicBlock, quadrants, BatchNorm, type ResNetOptions, type QuadrantNetOptions } from './convnets';
-export { Alignment, swapKey, type AlignmentDecl, type AlignmentEntry, type AlignedNeurons, type SitePatch } from './alignment';
+export {
+  resnet18,
+  quadrantNet,
+  patchEmbed,
+  convBnRelu,
+  maxPool,
+  basicBlock,
+  quadrants,
+  BatchNorm,
+  type ResNetOptions,
+  type QuadrantNetOptions,
+} from './convnets';
+export {
+  Alignment,
+  swapKey,
+  type AlignmentDecl,
+  type AlignmentEntry,
+  type AlignedNeurons,
+  type SitePatch,
+} from './alignment';
 export { interchangeForward, patchSite, type PairGroup, type InterchangeOutput } from './intervention';
 export { crossEntropy, predict, type OutputHead, type OutputLoss } from './objectives';
 export { Optimizer, learningRate, type OptimizerDecl, type ScheduleDecl } from './optim';
-export { experiment, Experiment, DEFAULT_CONFIG, type ExperimentDecl, type ConfigDecl, type ResolvedConfig, type TrainingDecl, type EvaluationDecl, type ObjectivesDecl, type ExplicitPair, type ProbeDecl, type SamplingDecl, type PairGuardFn, type AugmentFn, type ObjectiveName, OBJECTIVES } from './experiment';
+export {
+  experiment,
+  Experiment,
+  DEFAULT_CONFIG,
+  type ExperimentDecl,
+  type ConfigDecl,
+  type ResolvedConfig,
+  type TrainingDecl,
+  type EvaluationDecl,
+  type ObjectivesDecl,
+  type ExplicitPair,
+  type ProbeDecl,
+  type SamplingDecl,
+  type PairGuardFn,
+  type AugmentFn,
+  type ObjectiveName,
+  OBJECTIVES,
+} from './experiment';
 export { presets, PRESET_OBJECTIVES, PRESET_NAMES, type PresetName } from './presets';
 export { Probes } from './probes';
 export { Augmenter, augmentInput, inputAncestors, swapProblem } from './augment';

@@ -41,7 +41,9 @@ export function patchSite(base: Tensor, source: Tensor, p: SitePatch): Tensor {
   let src = source;
   if (p.moves) {
     // Typed swaps: cut each source block out and pad it into its target position.
-    const placed = p.moves.map((m) => tf.pad(tf.slice(source, [0, ...m.fromBegin], [-1, ...m.size]), [[0, 0], ...m.toPad]));
+    const placed = p.moves.map((m) =>
+      tf.pad(tf.slice(source, [0, ...m.fromBegin], [-1, ...m.size]), [[0, 0], ...m.toPad]),
+    );
     src = placed.length === 1 ? placed[0]! : tf.addN(placed);
   }
   return tf.add(tf.mul(base, p.keep), tf.mul(src, p.mask));

@@ -32,7 +32,11 @@ export function provideModule(id: string, a: Record<string, unknown>): void {
 export async function loadExperiment(file: string): Promise<Experiment> {
   const abs = path.resolve(file);
   if (!existsSync(abs)) {
-    throw new IITError('load', `experiment file not found: ${file}`, 'check the path', { file: abs, line: 1, column: 1 });
+    throw new IITError('load', `experiment file not found: ${file}`, 'check the path', {
+      file: abs,
+      line: 1,
+      column: 1,
+    });
   }
   let code: string;
   try {
@@ -59,20 +63,25 @@ export async function loadExperiment(file: string): Promise<Experiment> {
       'syntax',
       err.text,
       loc?.lineText !== undefined ? `fix the code at: ${loc.lineText.trim()}` : undefined,
-      loc ? { file: path.resolve(loc.file), line: loc.line, column: loc.column + 1 } : { file: abs, line: 1, column: 1 },
+      loc
+        ? { file: path.resolve(loc.file), line: loc.line, column: loc.column + 1 }
+        : { file: abs, line: 1, column: 1 },
     );
   }
 
   const mod = new Module(abs) as Module & { _compile(code: string, file: string): void; paths: string[] };
   mod.filename = abs;
   mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(abs));
-  const plainRequire = Object.assign(mod.require.bind(mod), { resolve: (id: string) => Module.createRequire(abs).resolve(id) });
+  const plainRequire = Object.assign(mod.require.bind(mod), {
+    resolve: (id: string) => Module.createRequire(abs).resolve(id),
+  });
   mod.require = Object.assign(
     (id: string) => {
       if (id === 'iit-studio') return api ?? plainRequire(id);
       if (id.startsWith('iit-studio/')) {
         const m = modules.get(id);
-        if (!m) throw new Error(`module '${id}' is not available here (known: ${[...modules.keys()].join(', ') || 'none'})`);
+        if (!m)
+          throw new Error(`module '${id}' is not available here (known: ${[...modules.keys()].join(', ') || 'none'})`);
         return m;
       }
       if (id === '@tensorflow/tfjs' || id === '@tensorflow/tfjs-core') return tf;
@@ -85,11 +94,21 @@ export async function loadExperiment(file: string): Promise<Experiment> {
   } catch (e) {
     if (e instanceof IITError) throw refine(e);
     const err = e as Error;
-    throw new IITError('load', `the experiment file throws while loading: ${err.message}`, 'fix the code at this line', frameIn(err, abs) ?? { file: abs, line: 1, column: 1 });
+    throw new IITError(
+      'load',
+      `the experiment file throws while loading: ${err.message}`,
+      'fix the code at this line',
+      frameIn(err, abs) ?? { file: abs, line: 1, column: 1 },
+    );
   }
   const exp = (mod.exports as { default?: unknown }).default;
   if (!(exp instanceof Experiment)) {
-    throw new IITError('no-default-export', exp === undefined ? 'the file has no default export' : 'the default export is not an experiment', 'end the file with `export default experiment({ ... })`', { file: abs, line: 1, column: 1 });
+    throw new IITError(
+      'no-default-export',
+      exp === undefined ? 'the file has no default export' : 'the default export is not an experiment',
+      'end the file with `export default experiment({ ... })`',
+      { file: abs, line: 1, column: 1 },
+    );
   }
   exp.file = abs;
   return exp;

@@ -64,7 +64,14 @@ export class Network {
 
   siteShape(name: string): number[] {
     const s = this.shapes[name];
-    if (!s) throw new IITError('unknown-site', `network has no site '${name}'`, `use one of ${this.sites.join(', ')}`, undefined, name);
+    if (!s)
+      throw new IITError(
+        'unknown-site',
+        `network has no site '${name}'`,
+        `use one of ${this.sites.join(', ')}`,
+        undefined,
+        name,
+      );
     return s;
   }
 
@@ -79,7 +86,14 @@ export class Network {
         return;
       }
       const st = this.byName.get(n);
-      if (!st) throw new IITError('unknown-site', `network has no site '${n}'`, `use one of ${this.sites.join(', ')}`, undefined, n);
+      if (!st)
+        throw new IITError(
+          'unknown-site',
+          `network has no site '${n}'`,
+          `use one of ${this.sites.join(', ')}`,
+          undefined,
+          n,
+        );
       need.add(n);
       st.inputs.forEach(visit);
     };
@@ -99,7 +113,12 @@ export class Network {
     const vals: Feeds = { ...known };
     for (const f of needed) {
       const t = feeds[f];
-      if (!t) throw new IITError('bad-config', `network input '${f}' was not given`, `feed ${Object.keys(this.inputs).join(', ')}`);
+      if (!t)
+        throw new IITError(
+          'bad-config',
+          `network input '${f}' was not given`,
+          `feed ${Object.keys(this.inputs).join(', ')}`,
+        );
       vals[f] = t;
     }
     const ctx: StageContext = { training: opts.training ?? false };
@@ -134,9 +153,18 @@ export class Network {
   setParameters(values: ParameterValues): void {
     for (const [name, { shape, values: xs }] of Object.entries(values)) {
       const v = this.params.get(name) ?? this.buffers.get(name);
-      if (!v) throw new IITError('bad-config', `network has no parameter '${name}'`, `parameters are ${[...this.params.keys()].join(', ')}`);
+      if (!v)
+        throw new IITError(
+          'bad-config',
+          `network has no parameter '${name}'`,
+          `parameters are ${[...this.params.keys()].join(', ')}`,
+        );
       if (shape.join() !== v.shape.join()) {
-        throw new IITError('bad-config', `parameter ${name} has shape [${v.shape}], not [${shape}]`, `give values of shape [${v.shape}]`);
+        throw new IITError(
+          'bad-config',
+          `parameter ${name} has shape [${v.shape}], not [${shape}]`,
+          `give values of shape [${v.shape}]`,
+        );
       }
       v.assign(tf.tensor(xs, v.shape, 'float32'));
     }

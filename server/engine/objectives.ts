@@ -43,9 +43,21 @@ export function predict(head: OutputHead, logits: Tensor): Tensor {
 export function checkHead(head: OutputHead, outputShape: number[]): void {
   const units = outputShape.reduce((a, b) => a * b, 1);
   if (head.loss === 'sigmoid' && (head.values.size !== 2 || units !== 1)) {
-    throw new IITError('bad-config', `output ${head.variable}: a sigmoid head needs a two-valued output and one logit, got ${head.values.size} values and ${units} units`, `use loss 'softmax' or a one-unit output layer`, undefined, head.variable);
+    throw new IITError(
+      'bad-config',
+      `output ${head.variable}: a sigmoid head needs a two-valued output and one logit, got ${head.values.size} values and ${units} units`,
+      `use loss 'softmax' or a one-unit output layer`,
+      undefined,
+      head.variable,
+    );
   }
   if (head.loss === 'softmax' && units !== head.values.size) {
-    throw new IITError('bad-config', `output ${head.variable} has ${head.values.size} values but the network outputs ${units} logits`, `make the last layer ${head.values.size} units wide`, undefined, head.variable);
+    throw new IITError(
+      'bad-config',
+      `output ${head.variable} has ${head.values.size} values but the network outputs ${units} logits`,
+      `make the last layer ${head.values.size} units wide`,
+      undefined,
+      head.variable,
+    );
   }
 }

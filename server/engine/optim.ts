@@ -32,7 +32,8 @@ export class Optimizer {
     readonly schedule: ScheduleDecl | undefined,
     private readonly vars: Map<string, tf.Variable>,
   ) {
-    if (!(decl.lr > 0)) throw new IITError('bad-config', `optimizer lr must be > 0, got ${decl.lr}`, 'set training.optimizer.lr');
+    if (!(decl.lr > 0))
+      throw new IITError('bad-config', `optimizer lr must be > 0, got ${decl.lr}`, 'set training.optimizer.lr');
   }
 
   get lr(): number {
@@ -91,14 +92,18 @@ export class Optimizer {
   /** Slot tensors by name, for checkpoints. */
   async getState(): Promise<{ step: number; slots: Record<string, { shape: number[]; values: number[] }[]> }> {
     const slots: Record<string, { shape: number[]; values: number[] }[]> = {};
-    for (const [n, s] of this.slots) slots[n] = await Promise.all(s.map(async (v) => ({ shape: v.shape, values: Array.from(await v.data()) })));
+    for (const [n, s] of this.slots)
+      slots[n] = await Promise.all(s.map(async (v) => ({ shape: v.shape, values: Array.from(await v.data()) })));
     return { step: this.step, slots };
   }
 
   setState(st: { step: number; slots: Record<string, { shape: number[]; values: number[] }[]> }): void {
     this.step = st.step;
     for (const [n, ss] of Object.entries(st.slots)) {
-      this.slots.set(n, ss.map((s) => tf.variable(tf.tensor(s.values, s.shape, 'float32'), false)));
+      this.slots.set(
+        n,
+        ss.map((s) => tf.variable(tf.tensor(s.values, s.shape, 'float32'), false)),
+      );
     }
   }
 

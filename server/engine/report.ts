@@ -3,7 +3,18 @@
  * directory is written under a temporary name and renamed when complete, so
  * a failed or interrupted run never leaves a half-written one behind.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { IITError } from './errors';
 import type { Metrics } from './metrics';
@@ -22,7 +33,9 @@ export interface Report {
   timing: { trainSeconds: number; examplesPerSecond: number };
 }
 
-export async function buildReport(r: Omit<Report, 'parameters'> & { net?: Network; params?: boolean }): Promise<Report> {
+export async function buildReport(
+  r: Omit<Report, 'parameters'> & { net?: Network; params?: boolean },
+): Promise<Report> {
   const { net, params, ...rest } = r;
   const out: Report = { ...rest };
   if (params && net) {
@@ -52,7 +65,8 @@ export class RunWriter {
 
   static create(dir: string): RunWriter {
     const abs = path.resolve(dir);
-    if (existsSync(abs)) throw new IITError('bad-config', `run directory ${dir} already exists`, 'choose another --out or remove it');
+    if (existsSync(abs))
+      throw new IITError('bad-config', `run directory ${dir} already exists`, 'choose another --out or remove it');
     mkdirSync(path.dirname(abs), { recursive: true });
     return new RunWriter(abs);
   }
@@ -88,14 +102,29 @@ export async function saveWeights(dir: string, net: Network): Promise<void> {
   writeFileAtomic(path.join(dir, 'weights.bin'), new Uint8Array(data));
   writeFileAtomic(
     path.join(dir, 'model.json'),
-    JSON.stringify({ format: 'iit-studio-network', generatedBy: 'iit-studio', weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        format: 'iit-studio-network',
+        generatedBy: 'iit-studio',
+        weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+      },
+      null,
+      2,
+    ) + '\n',
   );
 }
 
 export async function readRunWeights(dir: string): Promise<ParameterValues> {
   const mj = path.join(dir, 'model.json');
-  if (!existsSync(mj)) throw new IITError('load', `no weights in run directory ${dir} (model.json missing)`, 'pass a directory written by `iit-studio train`');
-  const manifest = JSON.parse(readFileSync(mj, 'utf8')) as { weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  if (!existsSync(mj))
+    throw new IITError(
+      'load',
+      `no weights in run directory ${dir} (model.json missing)`,
+      'pass a directory written by `iit-studio train`',
+    );
+  const manifest = JSON.parse(readFileSync(mj, 'utf8')) as {
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  };
   const out: ParameterValues = {};
   for (const group of manifest.weightsManifest) {
     const buf = Buffer.concat(group.paths.map((p) => readFileSync(path.join(dir, p))));

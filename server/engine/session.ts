@@ -38,23 +38,38 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
     const loc = experiment.location;
     this.net = decl.network({ seed });
     if (!this.net || typeof this.net.run !== 'function') {
-      throw new IITError('bad-config', 'network() did not return a Network', 'return network(...).build() or a ready-made builder such as mlp()', loc, 'network');
+      throw new IITError(
+        'bad-config',
+        'network() did not return a Network',
+        'return network(...).build() or a ready-made builder such as mlp()',
+        loc,
+        'network',
+      );
     }
     try {
       this.alignment = new Alignment(config.alignment, model as never, this.net, loc);
       const outVar = decl.output?.variable ?? this.pickOutput();
       const values = model.valueSet(outVar);
       const outShape = this.net.siteShape(this.net.output);
-      const loss = decl.output?.loss ?? (values.size === 2 && outShape.reduce((a, b) => a * b, 1) === 1 ? 'sigmoid' : 'softmax');
+      const loss =
+        decl.output?.loss ?? (values.size === 2 && outShape.reduce((a, b) => a * b, 1) === 1 ? 'sigmoid' : 'softmax');
       this.head = { variable: outVar, loss, values };
       checkHead(this.head, outShape);
       for (const v of this.alignment.variables) {
         if (!model.dependsOn(outVar, v)) {
-          throw new IITError('bad-config', `alignment: output ${outVar} does not depend on aligned variable ${v}`, `align a variable on a path to ${outVar}`, loc, v);
+          throw new IITError(
+            'bad-config',
+            `alignment: output ${outVar} does not depend on aligned variable ${v}`,
+            `align a variable on a path to ${outVar}`,
+            loc,
+            v,
+          );
         }
       }
-      if (config.objectives.probe > 0) this.probes = new Probes(this.net, this.alignment, model as never, config.probe, seed, loc);
-      if (config.objectives.augment > 0) this.augmenter = new Augmenter(model as never, this.alignment.typedSwaps(), decl.augment as never, loc);
+      if (config.objectives.probe > 0)
+        this.probes = new Probes(this.net, this.alignment, model as never, config.probe, seed, loc);
+      if (config.objectives.augment > 0)
+        this.augmenter = new Augmenter(model as never, this.alignment.typedSwaps(), decl.augment as never, loc);
       this.encodeRows = this.encoder();
       const data = decl.data ?? { train: model.enumerateInputs() };
       this.featureSize = Object.values(this.net.inputs).reduce((n, sh) => n + sh.reduce((a, b) => a * b, 1), 0);
@@ -68,7 +83,13 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
   private pickOutput(): keyof M & string {
     const outs = this.experiment.model.outputs;
     if (outs.length !== 1) {
-      throw new IITError('bad-config', `the causal model has ${outs.length} outputs (${outs.join(', ')})`, 'name one with output: { variable }', this.experiment.location, 'output');
+      throw new IITError(
+        'bad-config',
+        `the causal model has ${outs.length} outputs (${outs.join(', ')})`,
+        'name one with output: { variable }',
+        this.experiment.location,
+        'output',
+      );
     }
     return outs[0]!;
   }
@@ -78,7 +99,13 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
     if (d.encodeBatch) return d.encodeBatch;
     const names = Object.keys(this.net.inputs);
     if (names.length !== 1) {
-      throw new IITError('bad-config', `the network has ${names.length} inputs; encode() feeds only one`, 'give encodeBatch: (inputs) => ({ name: tensor, ... })', this.experiment.location, 'encode');
+      throw new IITError(
+        'bad-config',
+        `the network has ${names.length} inputs; encode() feeds only one`,
+        'give encodeBatch: (inputs) => ({ name: tensor, ... })',
+        this.experiment.location,
+        'encode',
+      );
     }
     const name = names[0]!;
     const shape = this.net.inputs[name]!;
@@ -89,7 +116,13 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
       inputs.forEach((x, r) => {
         const f = encode(x);
         if (f.length !== size) {
-          throw new IITError('bad-config', `encode() gave ${f.length} features for ${this.experiment.model.formatSetting(x)}; the network's input ${name} takes ${size}`, `return ${size} numbers`, this.experiment.location, 'encode');
+          throw new IITError(
+            'bad-config',
+            `encode() gave ${f.length} features for ${this.experiment.model.formatSetting(x)}; the network's input ${name} takes ${size}`,
+            `return ${size} numbers`,
+            this.experiment.location,
+            'encode',
+          );
         }
         buf.set(f as ArrayLike<number>, r * size);
       });
@@ -100,14 +133,28 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
   /** Adds (or replaces) a split, e.g. the explicit inputs of a debugger session. */
   addSplit(name: string, inputs: readonly Setting<M>[] | Split<Setting<M>>): SplitData<M> {
     this.splits.get(name)?.dispose();
-    const sd = new SplitData(name, asSplit(inputs), this.experiment.model, this.head, this.encodeRows, this.featureSize);
+    const sd = new SplitData(
+      name,
+      asSplit(inputs),
+      this.experiment.model,
+      this.head,
+      this.encodeRows,
+      this.featureSize,
+    );
     this.splits.set(name, sd);
     return sd;
   }
 
   split(name: string): SplitData<M> {
     const s = this.splits.get(name);
-    if (!s) throw new IITError('bad-config', `no data split '${name}'`, `use one of ${[...this.splits.keys()].join(', ')}`, this.experiment.location, 'data');
+    if (!s)
+      throw new IITError(
+        'bad-config',
+        `no data split '${name}'`,
+        `use one of ${[...this.splits.keys()].join(', ')}`,
+        this.experiment.location,
+        'data',
+      );
     return s;
   }
 

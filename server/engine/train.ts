@@ -127,7 +127,9 @@ export class Trainer {
     pairs.forEach((p) => inputs.push(p.base, p.source));
     for (const x of inputs) s.experiment.model.inputIndex(x); // rejects values outside the sets
     const split = new SplitData('pairs', asSplit(inputs), s.experiment.model, s.head, s.encodeRows, 0);
-    const swaps = pairs.map((p) => (typeof p.variable === 'string' ? [{ from: p.variable, to: p.variable }] : p.variable));
+    const swaps = pairs.map((p) =>
+      typeof p.variable === 'string' ? [{ from: p.variable, to: p.variable }] : p.variable,
+    );
     swaps.forEach((sw) => s.alignment.plan(sw)); // validates the variables
     return {
       split,
@@ -149,7 +151,8 @@ export class Trainer {
     if (this.explicit || t.pairs === 'sample') return false;
     // Impactful preference, a guard, or one intervention per batch need sampled pairs.
     const sm = t.sampling;
-    if (sm.impactful > 0 || sm.intervention === 'batch' || (sm.guard && this.session.experiment.decl.guard)) return false;
+    if (sm.impactful > 0 || sm.intervention === 'batch' || (sm.guard && this.session.experiment.decl.guard))
+      return false;
     const n = this.pairSplit.size;
     const k = this.primary() ? this.sets[this.primary()!]!.length : 1;
     return t.pairs === 'all' || n * n * k <= 1_000_000;
@@ -183,12 +186,16 @@ export class Trainer {
     if (this.exhaustive && prim) {
       const bases = new Int32Array(B);
       const sources = new Int32Array(B);
-      const choice: Record<string, Int32Array> = Object.fromEntries(Object.keys(this.sets).map((o) => [o, new Int32Array(B)]));
+      const choice: Record<string, Int32Array> = Object.fromEntries(
+        Object.keys(this.sets).map((o) => [o, new Int32Array(B)]),
+      );
       const k = this.sets[prim]!.length;
       const total = n * n * k;
       for (let r = 0; r < B; r++) {
         if (!this.order || this.cursor >= total) {
-          this.order = this.rng.shuffle(Int32Array.from({ length: total }, (_, i) => i) as unknown as number[]) as unknown as Int32Array;
+          this.order = this.rng.shuffle(
+            Int32Array.from({ length: total }, (_, i) => i) as unknown as number[],
+          ) as unknown as Int32Array;
           this.cursor = 0;
         }
         const t = this.order[this.cursor++]!;
@@ -209,7 +216,9 @@ export class Trainer {
 
   /** The intervention of pair r for an objective. */
   private swapsOf(batch: Batch, obj: string, r: number): Swap[] {
-    return batch.choice.explicit ? this.explicit!.swaps[batch.choice.explicit[r]!]! : this.sets[obj]![batch.choice[obj]![r]!]!;
+    return batch.choice.explicit
+      ? this.explicit!.swaps[batch.choice.explicit[r]!]!
+      : this.sets[obj]![batch.choice[obj]![r]!]!;
   }
 
   /** Groups pairs that share an intervention; labels are the causal model's counterfactual outputs. */
@@ -236,7 +245,14 @@ export class Trainer {
   private augmented(batch: Batch): { inputs: Setting<Record<string, Value>>[]; labels: Int32Array } {
     const s = this.session;
     const head = s.head;
-    const inputs = Array.from(batch.bases, (b, r) => s.augmenter!.make(batch.split.input(b), batch.split.input(batch.sources[r]!), this.swapsOf(batch, 'augment', r), this.rng));
+    const inputs = Array.from(batch.bases, (b, r) =>
+      s.augmenter!.make(
+        batch.split.input(b),
+        batch.split.input(batch.sources[r]!),
+        this.swapsOf(batch, 'augment', r),
+        this.rng,
+      ),
+    );
     const labels = Int32Array.from(inputs, (x) => head.values.indexOf(s.experiment.model.run(x)[head.variable]));
     return { inputs, labels };
   }
@@ -246,8 +262,12 @@ export class Trainer {
     const s = this.session;
     const w = s.config.objectives;
     const batch = this.nextBatch();
-    const iitObjs = this.explicit ? (w.iit > 0 || w.typedIit > 0 ? ['explicit'] : []) : (['iit', 'typedIit'] as const).filter((o) => batch.choice[o]);
-    const weightOf = (o: string) => (o === 'explicit' ? (w.iit || w.typedIit) : w[o as 'iit' | 'typedIit']);
+    const iitObjs = this.explicit
+      ? w.iit > 0 || w.typedIit > 0
+        ? ['explicit']
+        : []
+      : (['iit', 'typedIit'] as const).filter((o) => batch.choice[o]);
+    const weightOf = (o: string) => (o === 'explicit' ? w.iit || w.typedIit : w[o as 'iit' | 'typedIit']);
     const parts = iitObjs.map((o) => ({ o, ...this.groups(batch, o) }));
     const allGroups = parts.flatMap((p) => p.groups);
     const taskLabels = w.task > 0 ? Int32Array.from(batch.bases, (b) => batch.split.label(b)) : undefined;
@@ -259,7 +279,11 @@ export class Trainer {
     const { value, grads } = tf.variableGrads(() => {
       const base = batch.split.features(batch.bases);
       const source = batch.split.features(batch.sources);
-      const r = interchangeForward(s.net, s.alignment, base, source, allGroups, { withBase: !!taskLabels, training: true, sites: probes?.sites });
+      const r = interchangeForward(s.net, s.alignment, base, source, allGroups, {
+        withBase: !!taskLabels,
+        training: true,
+        sites: probes?.sites,
+      });
       let total: Tensor = tf.scalar(0);
       if (taskLabels) {
         losses.task = tf.keep(crossEntropy(s.head, r.base!, taskLabels));
@@ -270,7 +294,9 @@ export class Trainer {
         const outs = r.groups.slice(gi, gi + p.groups.length);
         gi += p.groups.length;
         const name = p.o === 'explicit' ? (w.iit > 0 ? 'iit' : 'typedIit') : p.o;
-        losses[name] = tf.keep(crossEntropy(s.head, outs.length === 1 ? outs[0]! : tf.concat(outs, 0), concatInt(p.labels)));
+        losses[name] = tf.keep(
+          crossEntropy(s.head, outs.length === 1 ? outs[0]! : tf.concat(outs, 0), concatInt(p.labels)),
+        );
         total = tf.add(total, tf.mul(losses[name]!, weightOf(p.o)));
       }
       if (probes && probeLabels) {
@@ -296,7 +322,13 @@ export class Trainer {
       value.dispose();
       Object.values(grads).forEach((g) => g.dispose());
       const bad = Object.entries(out).find(([k, v]) => k !== 'total' && !Number.isFinite(v))?.[0] ?? 'total';
-      throw new IITError('non-finite-loss', `training: the ${bad} loss became ${out.total} at step ${this.step + 1}`, `lower training.optimizer.lr (now ${this.optimizer.lr}) or check the inputs for NaN`, s.experiment.location, 'training');
+      throw new IITError(
+        'non-finite-loss',
+        `training: the ${bad} loss became ${out.total} at step ${this.step + 1}`,
+        `lower training.optimizer.lr (now ${this.optimizer.lr}) or check the inputs for NaN`,
+        s.experiment.location,
+        'training',
+      );
     }
     this.optimizer.apply(named);
     value.dispose();
@@ -310,7 +342,9 @@ export class Trainer {
       step: this.step,
       rng: this.rng.state,
       cursor: this.cursor,
-      ...(this.order ? { order: Buffer.from(this.order.buffer, this.order.byteOffset, this.order.byteLength).toString('base64') } : {}),
+      ...(this.order
+        ? { order: Buffer.from(this.order.buffer, this.order.byteOffset, this.order.byteLength).toString('base64') }
+        : {}),
       optimizer: await this.optimizer.getState(),
     };
   }
@@ -356,7 +390,10 @@ function concatInt(xs: Int32Array[]): Int32Array {
 }
 
 /** Trains the session's network to the configured number of steps (or until targets are met). */
-export async function train(session: Session, opts: { seed: number; hooks?: TrainHooks; trainer?: Trainer; before?: Metrics }): Promise<TrainResult> {
+export async function train(
+  session: Session,
+  opts: { seed: number; hooks?: TrainHooks; trainer?: Trainer; before?: Metrics },
+): Promise<TrainResult> {
   const cfg = session.config;
   const evalOpts = { seed: opts.seed };
   // A resumed run passes the `before` it measured at its start.
@@ -394,7 +431,12 @@ export async function train(session: Session, opts: { seed: number; hooks?: Trai
         opts.hooks?.onEval?.(trainer.step, metrics);
         const until = cfg.training.until;
         const tr = metrics.train;
-        if (until && tr && (until.iia === undefined || tr.iia.overall >= until.iia) && (until.behavioral === undefined || tr.behavioral >= until.behavioral)) {
+        if (
+          until &&
+          tr &&
+          (until.iia === undefined || tr.iia.overall >= until.iia) &&
+          (until.behavioral === undefined || tr.behavioral >= until.behavioral)
+        ) {
           stoppedEarly = true;
           break;
         }

@@ -76,8 +76,7 @@ export function tuple<const S extends readonly ValueSet[]>(...sets: S): ValueSet
   const set: ValueSet<TupleOf<S>> = {
     kind: 'tuple',
     size,
-    has: (v): v is TupleOf<S> =>
-      Array.isArray(v) && v.length === sets.length && sets.every((s, i) => s.has(v[i])),
+    has: (v): v is TupleOf<S> => Array.isArray(v) && v.length === sets.length && sets.every((s, i) => s.has(v[i])),
     indexOf: (v) => {
       if (!Array.isArray(v) || v.length !== sets.length) return -1;
       let idx = 0;

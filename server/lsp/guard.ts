@@ -61,11 +61,16 @@ export class FrameGuard extends Transform {
     for (;;) {
       if (this.skipping > 0) {
         const n = Math.min(this.skipping, this.buf.length);
-        if (this.skipPrefix.length < PREFIX) this.skipPrefix += this.buf.subarray(0, Math.min(n, PREFIX - this.skipPrefix.length)).toString('utf8');
+        if (this.skipPrefix.length < PREFIX)
+          this.skipPrefix += this.buf.subarray(0, Math.min(n, PREFIX - this.skipPrefix.length)).toString('utf8');
         this.skipping -= n;
         this.buf = this.buf.subarray(n);
         if (this.skipping > 0) return;
-        this.reject(findId(this.skipPrefix), -32600, `message of ${this.skipSize} bytes exceeds the server's limit of ${this.maxBytes} bytes; send smaller requests (large data belongs in files the experiment reads)`);
+        this.reject(
+          findId(this.skipPrefix),
+          -32600,
+          `message of ${this.skipSize} bytes exceeds the server's limit of ${this.maxBytes} bytes; send smaller requests (large data belongs in files the experiment reads)`,
+        );
         this.skipPrefix = '';
       }
       const h = this.buf.indexOf(HEADER_END);
@@ -103,7 +108,11 @@ export class FrameGuard extends Transform {
         ok = false;
       }
       if (!ok) {
-        this.reject(findId(text), -32700, `parse error: the message body is not a JSON object (${JSON.stringify(text.slice(0, 80))}${text.length > 80 ? '…' : ''})`);
+        this.reject(
+          findId(text),
+          -32700,
+          `parse error: the message body is not a JSON object (${JSON.stringify(text.slice(0, 80))}${text.length > 80 ? '…' : ''})`,
+        );
         continue;
       }
       this.push(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body]));

@@ -20,7 +20,13 @@ export interface ErrorLike {
 }
 
 const MODEL_CODES = new Set(['unknown-parent', 'cycle', 'bad-declaration', 'equation-throws', 'value-out-of-set']);
-const ALIGNMENT_CODES = new Set(['unknown-variable', 'unknown-site', 'slice-out-of-range', 'overlap', 'type-shape-mismatch']);
+const ALIGNMENT_CODES = new Set([
+  'unknown-variable',
+  'unknown-site',
+  'slice-out-of-range',
+  'overlap',
+  'type-shape-mismatch',
+]);
 
 function propName(p: ts.ObjectLiteralElementLike): string | undefined {
   const n = p.name;
@@ -42,13 +48,15 @@ function calleeName(c: ts.CallExpression): string | undefined {
 
 /** An expression's object literal, following a same-file `const x = {...}` and `as`/`satisfies`. */
 function objectOf(e: ts.Expression | undefined, sf: ts.SourceFile): ts.ObjectLiteralExpression | undefined {
-  while (e && (ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isParenthesizedExpression(e))) e = e.expression;
+  while (e && (ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isParenthesizedExpression(e)))
+    e = e.expression;
   if (!e) return undefined;
   if (ts.isObjectLiteralExpression(e)) return e;
   if (ts.isIdentifier(e)) {
     let found: ts.ObjectLiteralExpression | undefined;
     const visit = (n: ts.Node) => {
-      if (!found && ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === e.text && n.initializer) found = objectOf(n.initializer, sf);
+      if (!found && ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === e.text && n.initializer)
+        found = objectOf(n.initializer, sf);
       else ts.forEachChild(n, visit);
     };
     visit(sf);
@@ -102,7 +110,10 @@ export class SourceIndex {
       if (a) out.push(a);
       const configs = objectOf(valueOf(prop(exp, 'configs')), this.sf);
       for (const c of configs?.properties ?? []) {
-        const ca = objectOf(valueOf(prop(objectOf(valueOf(c), this.sf) ?? ts.factory.createObjectLiteralExpression(), 'alignment')), this.sf);
+        const ca = objectOf(
+          valueOf(prop(objectOf(valueOf(c), this.sf) ?? ts.factory.createObjectLiteralExpression(), 'alignment')),
+          this.sf,
+        );
         if (ca) out.push(ca);
       }
     }
@@ -111,17 +122,23 @@ export class SourceIndex {
 
   /** `name: {...}` declarations of model variables. */
   variableDecls(): { name: string; node: ts.ObjectLiteralElementLike; model: ts.ObjectLiteralExpression }[] {
-    return this.models.flatMap((m) => m.properties.flatMap((p) => (propName(p) ? [{ name: propName(p)!, node: p, model: m }] : [])));
+    return this.models.flatMap((m) =>
+      m.properties.flatMap((p) => (propName(p) ? [{ name: propName(p)!, node: p, model: m }] : [])),
+    );
   }
 
   alignmentDecls(): { name: string; node: ts.ObjectLiteralElementLike }[] {
-    return this.alignments().flatMap((a) => a.properties.flatMap((p) => (propName(p) ? [{ name: propName(p)!, node: p }] : [])));
+    return this.alignments().flatMap((a) =>
+      a.properties.flatMap((p) => (propName(p) ? [{ name: propName(p)!, node: p }] : [])),
+    );
   }
 
   /** The element naming `parent` in `variable`'s parents array. */
   private parentElement(variable: string, parent: string): ts.Node | undefined {
     for (const d of this.variableDecls().filter((x) => x.name === variable)) {
-      const arr = valueOf(prop(objectOf(valueOf(d.node), this.sf) ?? ts.factory.createObjectLiteralExpression(), 'parents'));
+      const arr = valueOf(
+        prop(objectOf(valueOf(d.node), this.sf) ?? ts.factory.createObjectLiteralExpression(), 'parents'),
+      );
       if (arr && ts.isArrayLiteralExpression(arr)) {
         const el = arr.elements.find((x) => ts.isStringLiteralLike(x) && x.text === parent);
         if (el) return el;
@@ -156,7 +173,10 @@ export class SourceIndex {
     }
     const isAlignment = ALIGNMENT_CODES.has(e.code) || /^alignment:/.test(e.message);
     if (isAlignment) {
-      const d = this.nearest(this.alignmentDecls().filter((x) => x.name === e.subject), line);
+      const d = this.nearest(
+        this.alignmentDecls().filter((x) => x.name === e.subject),
+        line,
+      );
       if (d) {
         const entry = objectOf(valueOf(d.node), this.sf);
         if (entry && e.code === 'unknown-site') {
@@ -171,7 +191,10 @@ export class SourceIndex {
       }
     }
     if (MODEL_CODES.has(e.code) || !isAlignment) {
-      const d = this.nearest(this.variableDecls().filter((x) => x.name === e.subject), line);
+      const d = this.nearest(
+        this.variableDecls().filter((x) => x.name === e.subject),
+        line,
+      );
       if (d) return this.range(d.node);
     }
     // Experiment-level subjects (model, network, encode, output, training...).
@@ -195,7 +218,10 @@ export class SourceIndex {
 
   /** The word at a position and whether it is a model variable's or an alignment entry's key. */
   declAt(pos: { line: number; character: number }): { name: string; kind: 'variable' | 'alignment' } | undefined {
-    const off = this.sf.getPositionOfLineAndCharacter(pos.line, Math.min(pos.character, (this.text.split('\n')[pos.line] ?? '').length));
+    const off = this.sf.getPositionOfLineAndCharacter(
+      pos.line,
+      Math.min(pos.character, (this.text.split('\n')[pos.line] ?? '').length),
+    );
     const hit = (p: ts.ObjectLiteralElementLike) => p.name && p.name.getStart(this.sf) <= off && off <= p.name.getEnd();
     for (const d of this.alignmentDecls()) if (hit(d.node)) return { name: d.name, kind: 'alignment' };
     for (const d of this.variableDecls()) if (hit(d.node)) return { name: d.name, kind: 'variable' };

@@ -21,11 +21,20 @@ export const RUN_ID = /^[A-Za-z0-9_][\w.-]{0,127}$/;
 
 /** One run directory as a summary; undefined when it is not a run. */
 export function readRun(runDir: string): (RunSummary & { report?: Report; mtime: number }) | undefined {
-  const cfg = readJson<{ experiment: string; file?: string; config: string; seed: number; backend: string; startTime?: string }>(path.join(runDir, 'config.json'));
+  const cfg = readJson<{
+    experiment: string;
+    file?: string;
+    config: string;
+    seed: number;
+    backend: string;
+    startTime?: string;
+  }>(path.join(runDir, 'config.json'));
   if (!cfg) return undefined;
   const report = readJson<Report>(path.join(runDir, 'report.json'));
   const st = readJson<{ status: RunStatus; step?: number; error?: string }>(path.join(runDir, STATUS));
-  const cp = existsSync(path.join(runDir, CHECKPOINT)) ? readJson<{ step: number }>(path.join(runDir, CHECKPOINT)) : undefined;
+  const cp = existsSync(path.join(runDir, CHECKPOINT))
+    ? readJson<{ step: number }>(path.join(runDir, CHECKPOINT))
+    : undefined;
   const status: RunStatus = report ? 'finished' : (st?.status ?? 'failed');
   let mtime = 0;
   try {
@@ -42,7 +51,13 @@ export function readRun(runDir: string): (RunSummary & { report?: Report; mtime:
     seed: cfg.seed,
     backend: report?.backend ?? cfg.backend,
     status,
-    ...(report ? { step: report.steps, bestIia: Math.max(...Object.values(report.metrics).map((m) => m.iia.overall)) } : cp ? { step: cp.step } : st?.step !== undefined ? { step: st.step } : {}),
+    ...(report
+      ? { step: report.steps, bestIia: Math.max(...Object.values(report.metrics).map((m) => m.iia.overall)) }
+      : cp
+        ? { step: cp.step }
+        : st?.step !== undefined
+          ? { step: st.step }
+          : {}),
     ...(!report ? { resumable: true } : {}),
     ...(cfg.startTime ? { startTime: cfg.startTime } : {}),
     ...(st?.error ? { error: st.error } : {}),

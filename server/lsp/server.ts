@@ -124,7 +124,11 @@ export function startServer(connection: Connection = stdioConnection()): void {
     documents.all().forEach((d) => schedule(d));
   });
 
-  const isExperiment = (doc: TextDocument) => /\.[cm]?ts$/.test(doc.uri) && doc.uri.startsWith('file:') && /\bexperiment\s*\(/.test(doc.getText()) && /export\s+default\b/.test(doc.getText());
+  const isExperiment = (doc: TextDocument) =>
+    /\.[cm]?ts$/.test(doc.uri) &&
+    doc.uri.startsWith('file:') &&
+    /\bexperiment\s*\(/.test(doc.getText()) &&
+    /export\s+default\b/.test(doc.getText());
 
   function indexOf(doc: TextDocument): SourceIndex {
     const c = indexCache.get(doc.uri);
@@ -141,14 +145,16 @@ export function startServer(connection: Connection = stdioConnection()): void {
 
   /** A file path inside the workspace, or a JSON-RPC error. */
   function fileOf(uri: unknown): string {
-    if (typeof uri !== 'string' || !uri.startsWith('file:')) throw bad(`uri must be a file: URI string, got ${JSON.stringify(uri)?.slice(0, 100)}`);
+    if (typeof uri !== 'string' || !uri.startsWith('file:'))
+      throw bad(`uri must be a file: URI string, got ${JSON.stringify(uri)?.slice(0, 100)}`);
     let file: string;
     try {
       file = fileURLToPath(uri);
     } catch (e) {
       throw bad(`uri ${uri} is not a valid file URI: ${(e as Error).message}`);
     }
-    if (roots.length && !roots.some((r) => inside(r, file))) throw bad(`${file} is outside the workspace (${roots.join(', ')}); open it in a workspace folder`);
+    if (roots.length && !roots.some((r) => inside(r, file)))
+      throw bad(`${file} is outside the workspace (${roots.join(', ')}); open it in a workspace folder`);
     if (!existsSync(file) || !statSync(file).isFile()) throw bad(`${file} does not exist`);
     return file;
   }
@@ -161,11 +167,18 @@ export function startServer(connection: Connection = stdioConnection()): void {
   function optional(p: Record<string, unknown>, key: string, type: 'string' | 'integer'): void {
     const v = p[key];
     if (v === undefined || v === null) return;
-    if (type === 'string' ? typeof v !== 'string' : !Number.isInteger(v)) throw bad(`${key} must be ${type === 'string' ? 'a string' : 'an integer'}, got ${JSON.stringify(v)?.slice(0, 100)}`);
+    if (type === 'string' ? typeof v !== 'string' : !Number.isInteger(v))
+      throw bad(
+        `${key} must be ${type === 'string' ? 'a string' : 'an integer'}, got ${JSON.stringify(v)?.slice(0, 100)}`,
+      );
   }
 
   function requireTrust(): void {
-    if (!trusted) throw new ResponseError(ErrorCodes.InvalidRequest, 'this workspace is not trusted: IIT Studio does not run experiment code in untrusted folders');
+    if (!trusted)
+      throw new ResponseError(
+        ErrorCodes.InvalidRequest,
+        'this workspace is not trusted: IIT Studio does not run experiment code in untrusted folders',
+      );
   }
 
   function rootOf(file: string): string {
@@ -179,14 +192,19 @@ export function startServer(connection: Connection = stdioConnection()): void {
   function lineRange(text: string, line: number, column = 1): Range {
     const l = text.split('\n')[line - 1] ?? '';
     const start = Math.max(0, Math.min(column - 1, l.length));
-    return { start: { line: Math.max(0, line - 1), character: start }, end: { line: Math.max(0, line - 1), character: Math.max(start, l.trimEnd().length) } };
+    return {
+      start: { line: Math.max(0, line - 1), character: start },
+      end: { line: Math.max(0, line - 1), character: Math.max(start, l.trimEnd().length) },
+    };
   }
 
   /** The last report for a file: this session's, else the newest finished run on disk. */
   function lastReport(file: string): { report: Report; runId: string } | undefined {
     const mem = lastReports.get(file);
     if (mem) return mem;
-    const found = listRuns(runsDir(rootOf(file))).filter((r) => r.report && r.file && path.resolve(r.file) === file).at(-1);
+    const found = listRuns(runsDir(rootOf(file)))
+      .filter((r) => r.report && r.file && path.resolve(r.file) === file)
+      .at(-1);
     if (found?.report) {
       const v = { report: found.report, runId: found.runId };
       lastReports.set(file, v);
@@ -218,7 +236,11 @@ export function startServer(connection: Connection = stdioConnection()): void {
   }
 
   function publish(doc: TextDocument): void {
-    void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [...(errors.get(doc.uri) ?? []), ...iiaDiagnostics(doc)] });
+    void connection.sendDiagnostics({
+      uri: doc.uri,
+      version: doc.version,
+      diagnostics: [...(errors.get(doc.uri) ?? []), ...iiaDiagnostics(doc)],
+    });
   }
 
   /** The error as a diagnostic on its declaration in `doc` (whose text was loaded from `loaded`). */
@@ -228,7 +250,10 @@ export function startServer(connection: Connection = stdioConnection()): void {
     const here = !e.location || path.resolve(e.location.file) === loaded;
     let range: Range | undefined;
     let where = '';
-    if (here) range = index.rangeFor({ ...e, location: e.location }) ?? (e.location ? lineRange(text, e.location.line, e.location.column) : undefined);
+    if (here)
+      range =
+        index.rangeFor({ ...e, location: e.location }) ??
+        (e.location ? lineRange(text, e.location.line, e.location.column) : undefined);
     else {
       // Declared in an imported file: point at the import of that file.
       where = ` (in ${path.basename(e.location!.file)}:${e.location!.line})`;
@@ -252,7 +277,10 @@ export function startServer(connection: Connection = stdioConnection()): void {
   /** Loads the document's current text in a worker (beside the file, so relative imports resolve). */
   async function checkText(doc: TextDocument, track: boolean): Promise<{ outcome: Outcome; loaded: string }> {
     const file = fileURLToPath(doc.uri);
-    const tmp = path.join(path.dirname(file), `.${path.basename(file).replace(/\.[cm]?ts$/, '')}.iit-check-${process.pid}-${doc.version}-${Date.now() % 1e6}.ts`);
+    const tmp = path.join(
+      path.dirname(file),
+      `.${path.basename(file).replace(/\.[cm]?ts$/, '')}.iit-check-${process.pid}-${doc.version}-${Date.now() % 1e6}.ts`,
+    );
     writeFileSync(tmp, doc.getText());
     tmpFiles.add(tmp);
     try {
@@ -296,7 +324,13 @@ export function startServer(connection: Connection = stdioConnection()): void {
     clearTimeout(timers.get(doc.uri));
     timers.set(
       doc.uri,
-      setTimeout(() => void check(doc).catch((e) => connection.console.error(`check of ${doc.uri} failed: ${(e as Error).stack ?? e}`)), DEBOUNCE_MS),
+      setTimeout(
+        () =>
+          void check(doc).catch((e) =>
+            connection.console.error(`check of ${doc.uri} failed: ${(e as Error).stack ?? e}`),
+          ),
+        DEBOUNCE_MS,
+      ),
     );
   }
 
@@ -318,7 +352,9 @@ export function startServer(connection: Connection = stdioConnection()): void {
     let name = decl?.name;
     if (!name) {
       const line = doc.getText().split('\n')[p.position.line] ?? '';
-      name = [...line.matchAll(/[A-Za-z_$][\w$]*/g)].find((m) => m.index! <= p.position.character && p.position.character <= m.index! + m[0].length)?.[0];
+      name = [...line.matchAll(/[A-Za-z_$][\w$]*/g)].find(
+        (m) => m.index! <= p.position.character && p.position.character <= m.index! + m[0].length,
+      )?.[0];
     }
     const v = info.variables.find((x) => x.name === name);
     if (!name || !v) return null;
@@ -329,14 +365,21 @@ export function startServer(connection: Connection = stdioConnection()): void {
       `values: ${v.values} (${v.size} value${v.size === 1 ? '' : 's'})${v.parents.length ? ` · parents: ${v.parents.join(', ')}` : ''}`,
       `type group: ${v.type}${group.length > 1 ? ` (${group.join(', ')})` : ''}`,
     ];
-    if (a) parts.push(`neurons: site \`${a.site}\` ${a.ranges.map(([s, e]) => `[${s}:${e}]`).join('')} — ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`);
+    if (a)
+      parts.push(
+        `neurons: site \`${a.site}\` ${a.ranges.map(([s, e]) => `[${s}:${e}]`).join('')} — ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`,
+      );
     else if (v.role === 'intermediate') parts.push('not aligned');
     const last = lastReport(fileURLToPath(p.textDocument.uri));
     if (last && a) {
       for (const [split, m] of Object.entries(last.report.metrics)) {
         const x = m.iia.byVariable[name];
         if (x === undefined) continue;
-        const ci = m.iia.interval ? `, 95% CI [${(100 * m.iia.interval[0]).toFixed(1)}, ${(100 * m.iia.interval[1]).toFixed(1)}]` : m.iia.exact ? ' (all pairs)' : '';
+        const ci = m.iia.interval
+          ? `, 95% CI [${(100 * m.iia.interval[0]).toFixed(1)}, ${(100 * m.iia.interval[1]).toFixed(1)}]`
+          : m.iia.exact
+            ? ' (all pairs)'
+            : '';
         parts.push(`last IIA (${split}): ${(100 * x).toFixed(2)}% over ${m.iia.pairs} pairs${ci} — run ${last.runId}`);
       }
     }
@@ -352,7 +395,14 @@ export function startServer(connection: Connection = stdioConnection()): void {
     return [
       { range, command: { title: '$(play) Train', command: 'iit.train', arguments: [p.textDocument.uri] } },
       { range, command: { title: 'Evaluate', command: 'iit.evaluate', arguments: [p.textDocument.uri] } },
-      { range, command: { title: 'Debug intervention', command: 'iit.debugIntervention', arguments: [{ experiment: fileURLToPath(p.textDocument.uri) }] } },
+      {
+        range,
+        command: {
+          title: 'Debug intervention',
+          command: 'iit.debugIntervention',
+          arguments: [{ experiment: fileURLToPath(p.textDocument.uri) }],
+        },
+      },
     ];
   });
 
@@ -366,12 +416,24 @@ export function startServer(connection: Connection = stdioConnection()): void {
     for (const d of index.variableDecls()) {
       const r = index.range(d.node);
       const v = info?.variables.find((x) => x.name === d.name);
-      out.push({ name: d.name, detail: v ? `${v.role} · ${v.values}` : 'variable', kind: SymbolKind.Variable, range: r, selectionRange: index.range(d.node.name!) });
+      out.push({
+        name: d.name,
+        detail: v ? `${v.role} · ${v.values}` : 'variable',
+        kind: SymbolKind.Variable,
+        range: r,
+        selectionRange: index.range(d.node.name!),
+      });
     }
     for (const d of index.alignmentDecls()) {
       const r = index.range(d.node);
       const a = info?.alignment.find((x) => x.variable === d.name);
-      out.push({ name: a ? `${d.name} ↔ ${a.site}` : d.name, detail: a ? `${a.neurons} neurons` : 'alignment', kind: SymbolKind.Field, range: r, selectionRange: index.range(d.node.name!) });
+      out.push({
+        name: a ? `${d.name} ↔ ${a.site}` : d.name,
+        detail: a ? `${a.neurons} neurons` : 'alignment',
+        kind: SymbolKind.Field,
+        range: r,
+        selectionRange: index.range(d.node.name!),
+      });
     }
     return out;
   });
@@ -384,9 +446,16 @@ export function startServer(connection: Connection = stdioConnection()): void {
     const doc = documents.get(uri) ?? TextDocument.create(uri, 'typescript', 0, readFileSync(file, 'utf8'));
     const { outcome, loaded } = await checkText(doc, false);
     if (outcome.type !== 'info') {
-      const e = outcome.type === 'error' ? outcome.error : { code: 'internal', message: `unexpected worker answer ${outcome.type}` };
+      const e =
+        outcome.type === 'error'
+          ? outcome.error
+          : { code: 'internal', message: `unexpected worker answer ${outcome.type}` };
       const d = toDiagnostic(doc, loaded, e);
-      throw new ResponseError(ErrorCodes.InvalidParams, `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`, { code: e.code, range: d.range });
+      throw new ResponseError(
+        ErrorCodes.InvalidParams,
+        `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`,
+        { code: e.code, range: d.range },
+      );
     }
     const info = { ...outcome.info, file };
     infos.set(uri, info);
@@ -422,7 +491,8 @@ export function startServer(connection: Connection = stdioConnection()): void {
     for (const k of ['config', 'backend', 'runId', 'resume', 'resumeFrom'] as const) optional(p, k, 'string');
     for (const k of ['seed', 'checkpointEvery'] as const) optional(p, k, 'integer');
     if (p.checkpointEvery !== undefined && p.checkpointEvery < 1) throw bad('checkpointEvery must be at least 1');
-    if (p.workDoneToken !== undefined && typeof p.workDoneToken !== 'string' && typeof p.workDoneToken !== 'number') throw bad('workDoneToken must be a string or a number');
+    if (p.workDoneToken !== undefined && typeof p.workDoneToken !== 'string' && typeof p.workDoneToken !== 'number')
+      throw bad('workDoneToken must be a string or a number');
     requireTrust();
     const dir = runsDir(rootOf(file));
     let runId: string;
@@ -431,21 +501,26 @@ export function startServer(connection: Connection = stdioConnection()): void {
     if (resuming !== undefined) {
       runDir = p.resume !== undefined ? path.join(dir, p.resume) : path.resolve(p.resumeFrom!);
       runId = path.basename(runDir);
-      if ((p.resume !== undefined && !RUN_ID.test(p.resume)) || !inside(dir, runDir)) throw bad(`no run ${JSON.stringify(resuming)} in ${dir}`);
+      if ((p.resume !== undefined && !RUN_ID.test(p.resume)) || !inside(dir, runDir))
+        throw bad(`no run ${JSON.stringify(resuming)} in ${dir}`);
       const prev = readRun(runDir);
       if (!prev) throw bad(`no run ${JSON.stringify(resuming)} in ${dir}`);
       if (prev.status === 'finished') throw bad(`run ${runId} has already finished; start a new run instead`);
       if (runs.has(runDir)) throw bad(`run ${runId} is already ${runs.get(runDir)!.status}`);
     } else {
-      if (p.runId !== undefined && !RUN_ID.test(p.runId)) throw bad(`runId ${JSON.stringify(p.runId)} must match ${RUN_ID}`);
+      if (p.runId !== undefined && !RUN_ID.test(p.runId))
+        throw bad(`runId ${JSON.stringify(p.runId)} must match ${RUN_ID}`);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      runId = p.runId ?? `${path.basename(file).replace(/\.[cm]?ts$/, '')}-${p.config ?? 'default'}-${p.seed ?? 0}-${stamp}`;
+      runId =
+        p.runId ?? `${path.basename(file).replace(/\.[cm]?ts$/, '')}-${p.config ?? 'default'}-${p.seed ?? 0}-${stamp}`;
       runDir = path.join(dir, runId);
-      if (runs.has(runDir) || existsSync(runDir)) throw bad(`run ${runId} already exists in ${dir}; choose another runId or resume it`);
+      if (runs.has(runDir) || existsSync(runDir))
+        throw bad(`run ${runId} already exists in ${dir}; choose another runId or resume it`);
       mkdirSync(runDir, { recursive: true });
     }
     const progress = (value: TrainProgress) => {
-      if (p.workDoneToken !== undefined) void connection.sendProgress(WorkDoneProgress.type, p.workDoneToken, value as never);
+      if (p.workDoneToken !== undefined)
+        void connection.sendProgress(WorkDoneProgress.type, p.workDoneToken, value as never);
     };
     let cancelled = false;
     const run: Run = {
@@ -467,7 +542,16 @@ export function startServer(connection: Connection = stdioConnection()): void {
     runs.set(runDir, run);
     const sub = token.onCancellationRequested(() => run.cancel());
     const queued = queue.length > 0 || active() >= maxRuns();
-    progress({ kind: 'begin', title: `Training ${path.basename(file)}`, cancellable: true, percentage: 0, runId, runDir, queued, message: queued ? 'queued' : 'starting' });
+    progress({
+      kind: 'begin',
+      title: `Training ${path.basename(file)}`,
+      cancellable: true,
+      percentage: 0,
+      runId,
+      runDir,
+      queued,
+      message: queued ? 'queued' : 'starting',
+    });
     let outcome: Outcome;
     let lastStep = 0;
     try {
@@ -476,19 +560,65 @@ export function startServer(connection: Connection = stdioConnection()): void {
       else {
         run.status = 'running';
         const worker = startWorker(
-          { kind: 'train', runId, runDir, resume: resuming !== undefined, file, config: p.config, seed: p.seed, backend: p.backend ?? opts.backend, checkpointEvery: p.checkpointEvery ?? opts.checkpointEvery },
+          {
+            kind: 'train',
+            runId,
+            runDir,
+            resume: resuming !== undefined,
+            file,
+            config: p.config,
+            seed: p.seed,
+            backend: p.backend ?? opts.backend,
+            checkpointEvery: p.checkpointEvery ?? opts.checkpointEvery,
+          },
           (m) => {
             if (m.type === 'started') {
-              progress({ kind: 'report', runId, runDir, workerPid: worker.child.pid, step: m.step, totalSteps: m.totalSteps, ...(m.resumedFrom !== undefined ? { resumedFrom: m.resumedFrom } : {}), message: m.resumedFrom !== undefined ? `resumed at step ${m.resumedFrom} on ${m.backend}` : `training on ${m.backend}`, percentage: Math.round((100 * m.step) / Math.max(1, m.totalSteps)) });
+              progress({
+                kind: 'report',
+                runId,
+                runDir,
+                workerPid: worker.child.pid,
+                step: m.step,
+                totalSteps: m.totalSteps,
+                ...(m.resumedFrom !== undefined ? { resumedFrom: m.resumedFrom } : {}),
+                message:
+                  m.resumedFrom !== undefined
+                    ? `resumed at step ${m.resumedFrom} on ${m.backend}`
+                    : `training on ${m.backend}`,
+                percentage: Math.round((100 * m.step) / Math.max(1, m.totalSteps)),
+              });
             } else if (m.type === 'step') {
               const s = m.progress;
               lastStep = s.step;
               run.step = s.step;
-              progress({ kind: 'report', runId, step: s.step, totalSteps: s.totalSteps, epoch: s.epoch, losses: s.losses, examplesPerSecond: s.examplesPerSecond, etaSeconds: s.etaSeconds, percentage: Math.round((100 * s.step) / Math.max(1, s.totalSteps)), message: `step ${s.step}/${s.totalSteps}` });
+              progress({
+                kind: 'report',
+                runId,
+                step: s.step,
+                totalSteps: s.totalSteps,
+                epoch: s.epoch,
+                losses: s.losses,
+                examplesPerSecond: s.examplesPerSecond,
+                etaSeconds: s.etaSeconds,
+                percentage: Math.round((100 * s.step) / Math.max(1, s.totalSteps)),
+                message: `step ${s.step}/${s.totalSteps}`,
+              });
             } else if (m.type === 'eval') {
-              progress({ kind: 'report', runId, step: m.step, metrics: m.metrics, message: `evaluated at step ${m.step}` });
+              progress({
+                kind: 'report',
+                runId,
+                step: m.step,
+                metrics: m.metrics,
+                message: `evaluated at step ${m.step}`,
+              });
             } else if (m.type === 'checkpoint') {
-              progress({ kind: 'report', runId, step: m.step, checkpoint: m.step, message: `checkpoint at step ${m.step}` });
+              progress({
+                kind: 'report',
+                runId,
+                step: m.step,
+                checkpoint: m.step,
+                message: `checkpoint at step ${m.step}`,
+              });
             }
           },
         );
@@ -504,7 +634,12 @@ export function startServer(connection: Connection = stdioConnection()): void {
     if (outcome.type === 'done') {
       progress({ kind: 'end', runId, message: 'finished' });
       lastReports.set(file, { report: outcome.report, runId });
-      void connection.sendNotification(RunFinishedNotification, { runId, runDir, status: 'finished', report: outcome.report });
+      void connection.sendNotification(RunFinishedNotification, {
+        runId,
+        runDir,
+        status: 'finished',
+        report: outcome.report,
+      });
       const doc = documents.all().find((d) => d.uri.startsWith('file:') && fileURLToPath(d.uri) === file);
       if (doc) publish(doc);
       return { runId, runDir, report: outcome.report };
@@ -512,10 +647,27 @@ export function startServer(connection: Connection = stdioConnection()): void {
     if (outcome.type === 'cancelled') {
       writeStatus(runDir, 'cancelled', { step: outcome.step });
       progress({ kind: 'end', runId, message: `cancelled at step ${outcome.step}` });
-      void connection.sendNotification(RunFinishedNotification, { runId, runDir, status: 'cancelled', error: `cancelled at step ${outcome.step}` });
-      throw new ResponseError(LSPErrorCodes.RequestCancelled, `run ${runId} was cancelled at step ${outcome.step}; continue it with iit/train { resume: '${runId}' }`, { runId, runDir, step: outcome.step, ...(outcome.requestedAt !== undefined ? { requestedAt: outcome.requestedAt } : {}) });
+      void connection.sendNotification(RunFinishedNotification, {
+        runId,
+        runDir,
+        status: 'cancelled',
+        error: `cancelled at step ${outcome.step}`,
+      });
+      throw new ResponseError(
+        LSPErrorCodes.RequestCancelled,
+        `run ${runId} was cancelled at step ${outcome.step}; continue it with iit/train { resume: '${runId}' }`,
+        {
+          runId,
+          runDir,
+          step: outcome.step,
+          ...(outcome.requestedAt !== undefined ? { requestedAt: outcome.requestedAt } : {}),
+        },
+      );
     }
-    const e: WorkerError = outcome.type === 'error' ? outcome.error : { code: 'internal', message: `unexpected worker answer ${outcome.type}` };
+    const e: WorkerError =
+      outcome.type === 'error'
+        ? outcome.error
+        : { code: 'internal', message: `unexpected worker answer ${outcome.type}` };
     const msg = formatError(e);
     writeStatus(runDir, 'failed', { step: lastStep, error: msg });
     progress({ kind: 'end', runId, message: `failed: ${e.message}` });
@@ -547,12 +699,20 @@ export function startServer(connection: Connection = stdioConnection()): void {
     if (typeof p.runId === 'string') runDir = RUN_ID.test(p.runId) ? path.join(dir, p.runId) : undefined;
     else if (typeof p.runDir === 'string') {
       runDir = path.resolve(p.runDir);
-      if (!inside(dir, runDir) && !roots.some((r) => inside(r, runDir!))) throw bad(`runDir ${runDir} is outside the workspace and the runs directory ${dir}`);
-    }
-    else throw bad('iit/evaluate needs runId (or runDir)');
-    if (!runDir || !existsSync(path.join(runDir, 'model.json'))) throw bad(`no run ${JSON.stringify(p.runId ?? p.runDir)} with weights in ${dir}`);
-    const r = await startWorker({ kind: 'evaluate', file, runDir, backend: (p.backend as string | undefined) ?? opts.backend }, () => undefined).done;
-    if (r.type !== 'done') throw new ResponseError(ErrorCodes.InternalError, r.type === 'error' ? formatError(r.error) : `unexpected worker answer ${r.type}`);
+      if (!inside(dir, runDir) && !roots.some((r) => inside(r, runDir!)))
+        throw bad(`runDir ${runDir} is outside the workspace and the runs directory ${dir}`);
+    } else throw bad('iit/evaluate needs runId (or runDir)');
+    if (!runDir || !existsSync(path.join(runDir, 'model.json')))
+      throw bad(`no run ${JSON.stringify(p.runId ?? p.runDir)} with weights in ${dir}`);
+    const r = await startWorker(
+      { kind: 'evaluate', file, runDir, backend: (p.backend as string | undefined) ?? opts.backend },
+      () => undefined,
+    ).done;
+    if (r.type !== 'done')
+      throw new ResponseError(
+        ErrorCodes.InternalError,
+        r.type === 'error' ? formatError(r.error) : `unexpected worker answer ${r.type}`,
+      );
     lastReports.set(file, { report: r.report, runId: path.basename(runDir) });
     return r.report;
   });
@@ -607,4 +767,3 @@ export function startServer(connection: Connection = stdioConnection()): void {
   documents.listen(connection);
   connection.listen();
 }
-

@@ -54,7 +54,14 @@ export function startWorker(job: Job, onMessage: (m: WorkerMessage) => void, tim
       live.delete(child);
       if (timer) clearTimeout(timer);
       if (timedOut) {
-        resolve({ type: 'error', error: { code: 'timeout', message: `evaluation timed out after ${timeoutMs! / 1000} s (an equation or the network may loop forever)`, fix: 'make every equation terminate' } });
+        resolve({
+          type: 'error',
+          error: {
+            code: 'timeout',
+            message: `evaluation timed out after ${timeoutMs! / 1000} s (an equation or the network may loop forever)`,
+            fix: 'make every equation terminate',
+          },
+        });
       } else if (last) resolve(last);
       else {
         const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -63,7 +70,9 @@ export function startWorker(job: Job, onMessage: (m: WorkerMessage) => void, tim
         const error: WorkerError = {
           code: oom ? 'out-of-memory' : 'worker-crashed',
           message: `the worker ${why}${oom ? ' (out of memory)' : ''}${tail ? `: ${tail}` : ''}`,
-          fix: oom ? 'use a smaller batch size or network, or give Node more memory (iitStudio.server.nodeArgs)' : 'resume the run from its last checkpoint',
+          fix: oom
+            ? 'use a smaller batch size or network, or give Node more memory (iitStudio.server.nodeArgs)'
+            : 'resume the run from its last checkpoint',
         };
         resolve({ type: 'error', error });
       }

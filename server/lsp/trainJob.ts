@@ -36,7 +36,9 @@ interface Checkpoint {
   time: string;
   before?: Metrics;
   weights: Record<string, { shape: number[]; f32: string }>;
-  trainer: Omit<TrainerState, 'optimizer'> & { optimizer: { step: number; slots: Record<string, { shape: number[]; f32: string }[]> } };
+  trainer: Omit<TrainerState, 'optimizer'> & {
+    optimizer: { step: number; slots: Record<string, { shape: number[]; f32: string }[]> };
+  };
 }
 
 const f32 = (xs: ArrayLike<number>) => Buffer.from(Float32Array.from(xs).buffer).toString('base64');
@@ -82,7 +84,12 @@ export function readCheckpoint(runDir: string): Checkpoint | undefined {
   return JSON.parse(readFileSync(f, 'utf8')) as Checkpoint;
 }
 
-async function writeCheckpoint(runDir: string, session: Session, trainer: Trainer, before: Metrics | undefined): Promise<void> {
+async function writeCheckpoint(
+  runDir: string,
+  session: Session,
+  trainer: Trainer,
+  before: Metrics | undefined,
+): Promise<void> {
   const st = await trainer.getState();
   const params = await session.net.getParameters();
   const cp: Checkpoint = {
@@ -95,7 +102,12 @@ async function writeCheckpoint(runDir: string, session: Session, trainer: Traine
       ...st,
       optimizer: {
         step: st.optimizer.step,
-        slots: Object.fromEntries(Object.entries(st.optimizer.slots).map(([k, vs]) => [k, vs.map((v) => ({ shape: v.shape, f32: f32(v.values) }))])),
+        slots: Object.fromEntries(
+          Object.entries(st.optimizer.slots).map(([k, vs]) => [
+            k,
+            vs.map((v) => ({ shape: v.shape, f32: f32(v.values) })),
+          ]),
+        ),
       },
     },
   };
@@ -108,7 +120,16 @@ async function writeCheckpoint(runDir: string, session: Session, trainer: Traine
  * the start when it was killed before the first one).
  */
 export async function trainJob(
-  job: { runDir: string; resume: boolean; file?: string; config?: string; seed?: number; backend?: string; checkpointEvery?: number; runId: string },
+  job: {
+    runDir: string;
+    resume: boolean;
+    file?: string;
+    config?: string;
+    seed?: number;
+    backend?: string;
+    checkpointEvery?: number;
+    runId: string;
+  },
   hooks: TrainJobHooks,
 ): Promise<{ report: Report; runDir: string }> {
   const { runDir } = job;
@@ -117,7 +138,11 @@ export async function trainJob(
     try {
       cfgFile = JSON.parse(readFileSync(path.join(runDir, 'config.json'), 'utf8')) as RunConfigFile;
     } catch {
-      throw new IITError('load', `${runDir} is not a resumable run (config.json missing or unreadable)`, 'resume a run started by the IIT server');
+      throw new IITError(
+        'load',
+        `${runDir} is not a resumable run (config.json missing or unreadable)`,
+        'resume a run started by the IIT server',
+      );
     }
   }
   const file = cfgFile?.file ?? job.file!;
@@ -128,7 +153,11 @@ export async function trainJob(
   let backend: string;
   try {
     const config = exp.resolve(cfgFile?.config ?? job.config);
-    backend = await activateBackend(cfgFile?.backend ?? job.backend ?? 'auto', undefined, await kernelsNeeded(exp, config, seed));
+    backend = await activateBackend(
+      cfgFile?.backend ?? job.backend ?? 'auto',
+      undefined,
+      await kernelsNeeded(exp, config, seed),
+    );
     session = new Session(exp, config, seed);
   } catch (e) {
     throw loc(e);
@@ -139,7 +168,17 @@ export async function trainJob(
     mkdirSync(runDir, { recursive: true });
     rmSync(path.join(runDir, STATUS), { force: true });
     if (!cfgFile) {
-      cfgFile = { runId: job.runId, experiment: exp.name, file: exp.file ?? file, config: session.config.name, seed, backend, checkpointEvery: every, startTime: new Date().toISOString(), resolved: session.config };
+      cfgFile = {
+        runId: job.runId,
+        experiment: exp.name,
+        file: exp.file ?? file,
+        config: session.config.name,
+        seed,
+        backend,
+        checkpointEvery: every,
+        startTime: new Date().toISOString(),
+        resolved: session.config,
+      };
       writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(cfgFile, null, 2) + '\n');
     }
     const cp = job.resume ? readCheckpoint(runDir) : undefined;
@@ -158,17 +197,29 @@ export async function trainJob(
     }
     trainer = new Trainer(session, seed);
     if (cp) {
-      const weights: ParameterValues = Object.fromEntries(Object.entries(cp.weights).map(([k, v]) => [k, { shape: v.shape, values: unf32(v.f32) }]));
+      const weights: ParameterValues = Object.fromEntries(
+        Object.entries(cp.weights).map(([k, v]) => [k, { shape: v.shape, values: unf32(v.f32) }]),
+      );
       session.net.setParameters(weights);
       trainer.setState({
         ...cp.trainer,
         optimizer: {
           step: cp.trainer.optimizer.step,
-          slots: Object.fromEntries(Object.entries(cp.trainer.optimizer.slots).map(([k, vs]) => [k, vs.map((v) => ({ shape: v.shape, values: unf32(v.f32) }))])),
+          slots: Object.fromEntries(
+            Object.entries(cp.trainer.optimizer.slots).map(([k, vs]) => [
+              k,
+              vs.map((v) => ({ shape: v.shape, values: unf32(v.f32) })),
+            ]),
+          ),
         },
       });
     }
-    hooks.onStart({ step: trainer.step, totalSteps: trainer.totalSteps, ...(cp ? { resumedFrom: cp.step } : {}), backend });
+    hooks.onStart({
+      step: trainer.step,
+      totalSteps: trainer.totalSteps,
+      ...(cp ? { resumedFrom: cp.step } : {}),
+      backend,
+    });
     const result = await train(session, {
       seed,
       trainer,

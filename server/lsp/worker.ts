@@ -15,7 +15,17 @@ import { Cancelled, trainJob } from './trainJob';
 
 export type Job =
   | { kind: 'check'; file: string }
-  | { kind: 'train'; runId: string; runDir: string; resume: boolean; file?: string; config?: string; seed?: number; backend?: string; checkpointEvery?: number }
+  | {
+      kind: 'train';
+      runId: string;
+      runDir: string;
+      resume: boolean;
+      file?: string;
+      config?: string;
+      seed?: number;
+      backend?: string;
+      checkpointEvery?: number;
+    }
   | { kind: 'evaluate'; file: string; runDir: string; backend?: string };
 
 export interface WorkerError {
@@ -75,7 +85,8 @@ async function run(job: Job): Promise<void> {
       });
       send({ type: 'done', report, runDir });
     } catch (e) {
-      if (e instanceof Cancelled) send({ type: 'cancelled', step: e.step, ...(requestedAt !== undefined ? { requestedAt } : {}) });
+      if (e instanceof Cancelled)
+        send({ type: 'cancelled', step: e.step, ...(requestedAt !== undefined ? { requestedAt } : {}) });
       else throw e;
     }
   } else {

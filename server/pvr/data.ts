@@ -11,7 +11,14 @@ import type { Feeds } from '../engine/network';
 import { Rng } from '../engine/rng';
 import { tf } from '../engine/tf';
 import { defaultDataFolder, loadIdxDataset, type IdxDataset } from '../data/idx';
-import { composeGrids, isTrainAllowed, pixelStats, sampleTestGrids, sampleTrainGrids, type PvrGrids } from '../data/pvr';
+import {
+  composeGrids,
+  isTrainAllowed,
+  pixelStats,
+  sampleTestGrids,
+  sampleTrainGrids,
+  type PvrGrids,
+} from '../data/pvr';
 import { PVR_VARIABLES, pvrCausalModel, type PvrValues } from './model';
 
 export interface PvrDataOptions {
@@ -100,10 +107,14 @@ export function pvrData(opts: PvrDataOptions = {}): PvrData {
  * sits above its input quadrant, as the paper aligns ResNet-18's first max-pool.
  */
 export function quadrantAlignment(site: string, height: number, width = height): AlignmentDecl<PvrValues> {
-  if (height % 2 || width % 2) throw new Error(`quadrantAlignment: site ${site} is ${height}×${width}; quadrants need even sides`);
+  if (height % 2 || width % 2)
+    throw new Error(`quadrantAlignment: site ${site} is ${height}×${width}; quadrants need even sides`);
   const h = height / 2;
   const w = width / 2;
-  const block = (q: number) => ({ site, slice: [(q >> 1) === 0 ? [0, h] : [h, height], (q & 1) === 0 ? [0, w] : [w, width]] as [number, number][] });
+  const block = (q: number) => ({
+    site,
+    slice: [q >> 1 === 0 ? [0, h] : [h, height], (q & 1) === 0 ? [0, w] : [w, width]] as [number, number][],
+  });
   return Object.fromEntries(PVR_VARIABLES.map((v, q) => [v, block(q)])) as AlignmentDecl<PvrValues>;
 }
 

@@ -12,11 +12,21 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { launchCodeServer, root, type CodeServer } from './harness/codeServer';
-import { clickNotificationButton, expandTreeRow, heatmapCells, openIitSidebar, resultsFrame, trainFromPalette, treeLabels, waitForNotification } from './iitSteps';
+import {
+  clickNotificationButton,
+  expandTreeRow,
+  heatmapCells,
+  openIitSidebar,
+  resultsFrame,
+  trainFromPalette,
+  treeLabels,
+  waitForNotification,
+} from './iitSteps';
 
 const shots = path.join(root, 'artifacts', 'e2e');
 const haveChromium = existsSync('/usr/bin/chromium');
-const skip = !haveChromium && process.env.CI !== 'true' ? 'Debian chromium is not installed (run .ci/install-e2e.sh)' : false;
+const skip =
+  !haveChromium && process.env.CI !== 'true' ? 'Debian chromium is not installed (run .ci/install-e2e.sh)' : false;
 
 let cs: CodeServer;
 let browser: Browser;
@@ -35,7 +45,9 @@ function reported(name: string, body: () => Promise<void>): () => Promise<void> 
       await body();
     } catch (e) {
       await shot(`failed-${name}`).catch(() => undefined);
-      console.error(`--- extension logs after '${name}' failed:\n${cs?.extensionLogs()}\n--- code-server:\n${cs?.logs().slice(-5000)}`);
+      console.error(
+        `--- extension logs after '${name}' failed:\n${cs?.extensionLogs()}\n--- code-server:\n${cs?.logs().slice(-5000)}`,
+      );
       throw e;
     }
   };
@@ -48,11 +60,34 @@ before(async () => {
   // A broken experiment: two alignment blocks overlap.
   writeFileSync(
     path.join(ws, 'broken.ts'),
-    readFileSync(path.join(root, 'samples/conjunction/figure1.ts'), 'utf8').replace("V2: { site: 'h2' }", "V2: { site: 'h1' }").replace("from './model'", "from './conjunction/model'"),
+    readFileSync(path.join(root, 'samples/conjunction/figure1.ts'), 'utf8')
+      .replace("V2: { site: 'h2' }", "V2: { site: 'h1' }")
+      .replace("from './model'", "from './conjunction/model'"),
   );
-  writeFileSync(path.join(ws, 'tsconfig.json'), JSON.stringify({ extends: path.join(root, 'tsconfig.json'), include: ['./**/*.ts'], compilerOptions: { baseUrl: '.', paths: { 'iit-studio': [path.join(root, 'server/engine/index.ts')] } } }));
-  cs = await launchCodeServer({ workspace: ws, settings: { 'iitStudio.backend': 'cpu', 'iitStudio.exportDirectory': path.join(ws, 'exports') } });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+  writeFileSync(
+    path.join(ws, 'tsconfig.json'),
+    JSON.stringify({
+      extends: path.join(root, 'tsconfig.json'),
+      include: ['./**/*.ts'],
+      compilerOptions: { baseUrl: '.', paths: { 'iit-studio': [path.join(root, 'server/engine/index.ts')] } },
+    }),
+  );
+  cs = await launchCodeServer({
+    workspace: ws,
+    settings: { 'iitStudio.backend': 'cpu', 'iitStudio.exportDirectory': path.join(ws, 'exports') },
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(`${cs.url}/?folder=${encodeURIComponent(ws)}`);
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
@@ -64,57 +99,76 @@ after(async () => {
   rmSync(ws, { recursive: true, force: true });
 });
 
-test('the IIT sidebar lists the experiments, their variables and alignment', { skip, timeout: 180_000 }, reported('sidebar', async () => {
-  await openIitSidebar(page);
-  await expandTreeRow(page, 'Experiments', 'figure1');
-  const labels = (await treeLabels(page, 'Experiments')).join('\n');
-  assert.match(labels, /figure1/);
-  await shot('1-sidebar');
-}));
+test(
+  'the IIT sidebar lists the experiments, their variables and alignment',
+  { skip, timeout: 180_000 },
+  reported('sidebar', async () => {
+    await openIitSidebar(page);
+    await expandTreeRow(page, 'Experiments', 'figure1');
+    const labels = (await treeLabels(page, 'Experiments')).join('\n');
+    assert.match(labels, /figure1/);
+    await shot('1-sidebar');
+  }),
+);
 
-test('train Figure 1 from the command palette and read 100% IIA in the results heatmap', { skip, timeout: 300_000 }, reported('train', async () => {
-  await trainFromPalette(page, 'figure1.ts', 'cpu');
-  await waitForNotification(page, /training of figure1 finished/, 240_000);
-  await shot('2-finished');
-  await clickNotificationButton(page, /training of figure1 finished/, 'Open Results');
-  const cells = await (async () => {
-    const frame = resultsFrame(page);
-    await frame.locator('svg.heatmap[data-kind="split"]').first().waitFor({ timeout: 60_000 });
-    return heatmapCells(frame, 'split');
-  })();
-  assert.ok(cells.length > 0, 'heatmap has cells');
-  assert.ok(cells.every((c) => /100(\.0+)?%/.test(c)), `cells: ${cells.join(', ')}`);
-  await shot('3-results');
-}));
+test(
+  'train Figure 1 from the command palette and read 100% IIA in the results heatmap',
+  { skip, timeout: 300_000 },
+  reported('train', async () => {
+    await trainFromPalette(page, 'figure1.ts', 'cpu');
+    await waitForNotification(page, /training of figure1 finished/, 240_000);
+    await shot('2-finished');
+    await clickNotificationButton(page, /training of figure1 finished/, 'Open Results');
+    const cells = await (async () => {
+      const frame = resultsFrame(page);
+      await frame.locator('svg.heatmap[data-kind="split"]').first().waitFor({ timeout: 60_000 });
+      return heatmapCells(frame, 'split');
+    })();
+    assert.ok(cells.length > 0, 'heatmap has cells');
+    assert.ok(
+      cells.every((c) => /100(\.0+)?%/.test(c)),
+      `cells: ${cells.join(', ')}`,
+    );
+    await shot('3-results');
+  }),
+);
 
-test('hovering an alignment entry shows its neurons', { skip, timeout: 180_000 }, reported('hover', async () => {
-  await page.keyboard.press('Control+P');
-  await page.keyboard.type('figure1.ts');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'figure1.ts' }).first().waitFor();
-  await page.keyboard.press('Enter');
-  const line = page.locator('.view-lines .view-line', { hasText: "V1: { site: 'h1' }" }).first();
-  await line.waitFor();
-  // The TextMate grammar may tokenize the key with its colon ("V1:"); the span's middle is on V1 either way.
-  const token = line.locator('span', { hasText: /^V1:?$/ }).first();
-  // The server checks the file first; hover until its answer carries the neurons.
-  let text = '';
-  for (let i = 0; i < 30 && !/neurons/.test(text); i++) {
-    await token.hover();
-    await page.waitForTimeout(1000);
-    text = (await page.locator('.monaco-hover').allInnerTexts()).join('\n');
-    if (!/neurons/.test(text)) await page.mouse.move(5, 5);
-  }
-  assert.match(text, /neurons: site h1 \[0:1\] — 1 neuron/);
-  await shot('4-hover');
-}));
+test(
+  'hovering an alignment entry shows its neurons',
+  { skip, timeout: 180_000 },
+  reported('hover', async () => {
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('figure1.ts');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'figure1.ts' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const line = page.locator('.view-lines .view-line', { hasText: "V1: { site: 'h1' }" }).first();
+    await line.waitFor();
+    // The TextMate grammar may tokenize the key with its colon ("V1:"); the span's middle is on V1 either way.
+    const token = line.locator('span', { hasText: /^V1:?$/ }).first();
+    // The server checks the file first; hover until its answer carries the neurons.
+    let text = '';
+    for (let i = 0; i < 30 && !/neurons/.test(text); i++) {
+      await token.hover();
+      await page.waitForTimeout(1000);
+      text = (await page.locator('.monaco-hover').allInnerTexts()).join('\n');
+      if (!/neurons/.test(text)) await page.mouse.move(5, 5);
+    }
+    assert.match(text, /neurons: site h1 \[0:1\] — 1 neuron/);
+    await shot('4-hover');
+  }),
+);
 
-test('a broken experiment shows its diagnostic in the Problems panel', { skip, timeout: 180_000 }, reported('problems', async () => {
-  await page.keyboard.press('Control+P');
-  await page.keyboard.type('broken.ts');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.keyboard.press('Control+Shift+M');
-  const row = page.locator('.markers-panel .monaco-list-row', { hasText: /V2 and V1 overlap at site h1/ }).first();
-  await row.waitFor({ timeout: 90_000 });
-  await shot('5-problems');
-}));
+test(
+  'a broken experiment shows its diagnostic in the Problems panel',
+  { skip, timeout: 180_000 },
+  reported('problems', async () => {
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('broken.ts');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+Shift+M');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: /V2 and V1 overlap at site h1/ }).first();
+    await row.waitFor({ timeout: 90_000 });
+    await shot('5-problems');
+  }),
+);

@@ -107,7 +107,9 @@ export async function trainFromPalette(page: Page, file: string, backend = 'cpu'
 
 /** Rows of the Run and Debug view's Variables pane (scopes and variables), as "name: value" lines. */
 export function variableRows(page: Page) {
-  return page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^Variables/ }) }).locator('.monaco-list-row');
+  return page
+    .locator('.pane', { has: page.locator('.pane-header', { hasText: /^Variables/ }) })
+    .locator('.monaco-list-row');
 }
 
 /**

@@ -14,7 +14,10 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/iit-studio.js'), ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/iit-studio.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,7 +38,13 @@ test('train figure1 --json --params: IIA 0.8125 before, 1.0 after, Figure 1e par
   assert.deepEqual(r4(rep.parameters.w), ['1.0231', '1.0256']);
   assert.deepEqual(r4(rep.parameters.b), ['-0.9488']);
   // The run directory holds the resolved config, metrics, the report and the weights.
-  assert.deepEqual(readdirSync(out).sort(), ['config.json', 'metrics.jsonl', 'model.json', 'report.json', 'weights.bin']);
+  assert.deepEqual(readdirSync(out).sort(), [
+    'config.json',
+    'metrics.jsonl',
+    'model.json',
+    'report.json',
+    'weights.bin',
+  ]);
   assert.deepEqual(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')), rep);
   const lines = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
   assert.equal(JSON.parse(lines.at(-1)!).metrics.train.iia.overall, 1);
@@ -48,7 +57,16 @@ test('train figure1 --json --params: IIA 0.8125 before, 1.0 after, Figure 1e par
 
 test('the same seed gives the same report twice; another seed does not', () => {
   const run = (seed: string, name: string) => {
-    const r = cli('train', 'samples/conjunction/train.ts', '--json', '--params', '--seed', seed, '--out', path.join(tmp, name));
+    const r = cli(
+      'train',
+      'samples/conjunction/train.ts',
+      '--json',
+      '--params',
+      '--seed',
+      seed,
+      '--out',
+      path.join(tmp, name),
+    );
     assert.equal(r.code, 0, r.stderr);
     const { timing: _t, ...rest } = JSON.parse(r.stdout);
     return rest;
@@ -65,7 +83,10 @@ test('demo (npm start) prints Figure 1 before and after: 81.25% → 100% IIA and
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /before\s+train\s+100\.00%\s+81\.25%\s+81\.25%\s+81\.25%/);
   assert.match(r.stdout, /after\s+train\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%/);
-  assert.match(r.stdout, /W1 = \[0\.5012, 0\.0500\]\s+W2 = \[0\.0500, 0\.5512\]\s+w = \[1\.0231, 1\.0256\]\s+b = -0\.9488/);
+  assert.match(
+    r.stdout,
+    /W1 = \[0\.5012, 0\.0500\]\s+W2 = \[0\.0500, 0\.5512\]\s+w = \[1\.0231, 1\.0256\]\s+b = -0\.9488/,
+  );
   assert.match(r.stdout, /mismatching interventions before: 6 of 32/);
 });
 
@@ -74,8 +95,14 @@ test('inspect lists variables, sites and the alignment', () => {
   assert.equal(r.code, 0, r.stderr);
   const info = JSON.parse(r.stdout);
   assert.equal(info.inputSpaceSize, 4);
-  assert.deepEqual(info.alignment.map((a: { variable: string; site: string }) => `${a.variable}@${a.site}`), ['V1@h1', 'V2@h2']);
-  assert.deepEqual(info.sites.map((s: { name: string }) => s.name), ['h1', 'h2', 'y']);
+  assert.deepEqual(
+    info.alignment.map((a: { variable: string; site: string }) => `${a.variable}@${a.site}`),
+    ['V1@h1', 'V2@h2'],
+  );
+  assert.deepEqual(
+    info.sites.map((s: { name: string }) => s.name),
+    ['h1', 'h2', 'y'],
+  );
 });
 
 const bad: [string, RegExp][] = [
@@ -99,6 +126,9 @@ for (const [where, message] of bad) {
     assert.ok(lines[0]!.startsWith(`iit-studio: test/fixtures/bad/${where}`), lines[0]);
     assert.match(lines[0]!, message);
     assert.equal(existsSync(out), false);
-    assert.deepEqual(readdirSync(tmp).filter((f) => f.includes(`bad-${file}`)), []);
+    assert.deepEqual(
+      readdirSync(tmp).filter((f) => f.includes(`bad-${file}`)),
+      [],
+    );
   });
 }

@@ -385,53 +385,73 @@ test('launch configuration errors name the launch.json field and the fix', { tim
   }
 });
 
-test('a typed interchange WX→YZ on hierarchical equality: tensors expand to values, the source block lands in the target block', { timeout: 180_000 }, async () => {
-  const file = path.join(root, 'samples/hierarchical-equality/experiment.ts');
-  const yz = lineOf(file, /^\s*YZ: \{ site/);
-  const dc = await adapter();
-  try {
-    // A conditional breakpoint on YZ's alignment entry: `value` is the patched neurons there (8 of them).
-    await Promise.all([
-      dc.waitForEvent('initialized').then(() => dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: yz, condition: 'value.length === 8' }] })).then(() => dc.configurationDoneRequest()),
-      dc.launch({ experiment: file, variable: 'WX→YZ', base: 0, source: 1, split: 'test', stopOnEntry: false }),
-      dc.assertStoppedLocation('breakpoint', { path: file, line: yz }),
-    ]);
-    const [top] = await frames(dc);
-    assert.match(top!.name, /^5 · base with h1 patched/);
-    const s = await shown(dc);
-    const expand = async (name: string) => {
-      const v = (await dc.variablesRequest({ variablesReference: s.ref })).body.variables.find((x) => x.name === name)!;
-      assert.ok(v.variablesReference > 0, `${name} expands`);
-      return (await dc.variablesRequest({ variablesReference: v.variablesReference })).body.variables.map((x) => Number(x.value));
-    };
-    // 16 neurons: a summary line, values on expansion.
-    assert.match(s.step['h1 after patch']!, /^shape \[16\] {2}min -?[\d.]+ {2}max -?[\d.]+ {2}mean -?[\d.e-]+$/);
-    const before = await expand('h1 before patch');
-    const after = await expand('h1 after patch');
-    assert.equal(after.length, 16);
-    // YZ's block (neurons 8..15) now holds the source's WX block; WX's block (0..7) is the base's own.
-    assert.deepEqual(after.slice(0, 8), before.slice(0, 8));
+test(
+  'a typed interchange WX→YZ on hierarchical equality: tensors expand to values, the source block lands in the target block',
+  { timeout: 180_000 },
+  async () => {
+    const file = path.join(root, 'samples/hierarchical-equality/experiment.ts');
+    const yz = lineOf(file, /^\s*YZ: \{ site/);
+    const dc = await adapter();
+    try {
+      // A conditional breakpoint on YZ's alignment entry: `value` is the patched neurons there (8 of them).
+      await Promise.all([
+        dc
+          .waitForEvent('initialized')
+          .then(() =>
+            dc.setBreakpointsRequest({
+              source: { path: file },
+              breakpoints: [{ line: yz, condition: 'value.length === 8' }],
+            }),
+          )
+          .then(() => dc.configurationDoneRequest()),
+        dc.launch({ experiment: file, variable: 'WX→YZ', base: 0, source: 1, split: 'test', stopOnEntry: false }),
+        dc.assertStoppedLocation('breakpoint', { path: file, line: yz }),
+      ]);
+      const [top] = await frames(dc);
+      assert.match(top!.name, /^5 · base with h1 patched/);
+      const s = await shown(dc);
+      const expand = async (name: string) => {
+        const v = (await dc.variablesRequest({ variablesReference: s.ref })).body.variables.find(
+          (x) => x.name === name,
+        )!;
+        assert.ok(v.variablesReference > 0, `${name} expands`);
+        return (await dc.variablesRequest({ variablesReference: v.variablesReference })).body.variables.map((x) =>
+          Number(x.value),
+        );
+      };
+      // 16 neurons: a summary line, values on expansion.
+      assert.match(s.step['h1 after patch']!, /^shape \[16\] {2}min -?[\d.]+ {2}max -?[\d.]+ {2}mean -?[\d.e-]+$/);
+      const before = await expand('h1 before patch');
+      const after = await expand('h1 after patch');
+      assert.equal(after.length, 16);
+      // YZ's block (neurons 8..15) now holds the source's WX block; WX's block (0..7) is the base's own.
+      assert.deepEqual(after.slice(0, 8), before.slice(0, 8));
 
-    // The source's WX block, read at step 4 by stepping back.
-    await move(dc, 'stepBack');
-    const s4 = await shown(dc);
-    const aligned = s4.step['aligned neurons']!.slice(1, -1).split(', ').map(Number);
-    assert.deepEqual(after.slice(8), aligned);
-    const src = (await dc.variablesRequest({ variablesReference: s4.ref })).body.variables.find((x) => x.name === 'h1 (source)')!;
-    const srcVals = (await dc.variablesRequest({ variablesReference: src.variablesReference })).body.variables.map((x) => Number(x.value));
-    assert.deepEqual(srcVals.slice(0, 8), aligned);
+      // The source's WX block, read at step 4 by stepping back.
+      await move(dc, 'stepBack');
+      const s4 = await shown(dc);
+      const aligned = s4.step['aligned neurons']!.slice(1, -1).split(', ').map(Number);
+      assert.deepEqual(after.slice(8), aligned);
+      const src = (await dc.variablesRequest({ variablesReference: s4.ref })).body.variables.find(
+        (x) => x.name === 'h1 (source)',
+      )!;
+      const srcVals = (await dc.variablesRequest({ variablesReference: src.variablesReference })).body.variables.map(
+        (x) => Number(x.value),
+      );
+      assert.deepEqual(srcVals.slice(0, 8), aligned);
 
-    // The interchange sets YZ to the source's WX; hovers read values by name.
-    await move(dc, 'stepBack');
-    const s3 = await shown(dc);
-    const wxSource = (await dc.evaluateRequest({ expression: 'source.WX', context: 'hover' })).body.result;
-    assert.equal(s3.step['do(YZ)'], wxSource);
-    assert.equal((await dc.evaluateRequest({ expression: 'do(YZ)', context: 'hover' })).body.result, wxSource);
+      // The interchange sets YZ to the source's WX; hovers read values by name.
+      await move(dc, 'stepBack');
+      const s3 = await shown(dc);
+      const wxSource = (await dc.evaluateRequest({ expression: 'source.WX', context: 'hover' })).body.result;
+      assert.equal(s3.step['do(YZ)'], wxSource);
+      assert.equal((await dc.evaluateRequest({ expression: 'do(YZ)', context: 'hover' })).body.result, wxSource);
 
-    // Reverse continue stops nowhere before (no breakpoint there) and lands on the entry.
-    const rev = await move(dc, 'reverseContinue');
-    assert.equal(rev.body.reason, 'entry');
-  } finally {
-    await dc.stop();
-  }
-});
+      // Reverse continue stops nowhere before (no breakpoint there) and lands on the entry.
+      const rev = await move(dc, 'reverseContinue');
+      assert.equal(rev.body.reason, 'entry');
+    } finally {
+      await dc.stop();
+    }
+  },
+);

@@ -8,7 +8,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export const uriOf = (rel: string) => pathToFileURL(path.join(root, rel)).href;
@@ -31,12 +36,23 @@ export class Harness {
   private tapping = false;
   readonly runsDir = mkdtempSync(path.join(os.tmpdir(), 'iit-runs-'));
 
-  async start(init: Record<string, unknown> = {}, env: Record<string, string> = {}, argv = [path.join(root, 'bin/iit-studio.js'), 'serve', '--stdio']): Promise<void> {
-    this.server = spawn(process.execPath, argv, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  async start(
+    init: Record<string, unknown> = {},
+    env: Record<string, string> = {},
+    argv = [path.join(root, 'bin/iit-studio.js'), 'serve', '--stdio'],
+  ): Promise<void> {
+    this.server = spawn(process.execPath, argv, {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
     this.server.stdout!.on('data', (d: Buffer) => {
       if (this.tapping) this.raw += d.toString();
     });
-    this.conn = createMessageConnection(new StreamMessageReader(this.server.stdout!), new StreamMessageWriter(this.server.stdin!));
+    this.conn = createMessageConnection(
+      new StreamMessageReader(this.server.stdout!),
+      new StreamMessageWriter(this.server.stdin!),
+    );
     this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diag[] }) => {
       this.diagnostics.set(p.uri, p.diagnostics);
     });
@@ -64,11 +80,16 @@ export class Harness {
   }
 
   async open(rel: string, text = readFileSync(path.join(root, rel), 'utf8'), version = 1): Promise<void> {
-    await this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: uriOf(rel), languageId: 'typescript', version, text } });
+    await this.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: uriOf(rel), languageId: 'typescript', version, text },
+    });
   }
 
   async hover(rel: string, line: number, character: number): Promise<string | undefined> {
-    const h = (await this.conn.sendRequest('textDocument/hover', { textDocument: { uri: uriOf(rel) }, position: { line, character } })) as { contents: { value: string } } | null;
+    const h = (await this.conn.sendRequest('textDocument/hover', {
+      textDocument: { uri: uriOf(rel) },
+      position: { line, character },
+    })) as { contents: { value: string } } | null;
     return h?.contents.value;
   }
 

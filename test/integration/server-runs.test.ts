@@ -14,7 +14,11 @@ import { find, Harness, root, uriOf, waitFor } from './server-harness';
 const LONG = 'test/fixtures/lsp/long.ts';
 const CLEAN = 'test/fixtures/lsp/clean.ts';
 const h = new Harness();
-type Result = { runId: string; runDir: string; report: { steps: number; seed: number; metrics: unknown; before?: unknown; timing: unknown } };
+type Result = {
+  runId: string;
+  runDir: string;
+  report: { steps: number; seed: number; metrics: unknown; before?: unknown; timing: unknown };
+};
 let reference: Result;
 
 before(async () => {
@@ -28,7 +32,8 @@ after(() => {
   rmSync(h.runsDir, { recursive: true, force: true });
 });
 
-const train = (params: Record<string, unknown>) => h.conn.sendRequest('iit/train', { uri: uriOf(LONG), seed: 7, backend: 'cpu', ...params }) as Promise<Result>;
+const train = (params: Record<string, unknown>) =>
+  h.conn.sendRequest('iit/train', { uri: uriOf(LONG), seed: 7, backend: 'cpu', ...params }) as Promise<Result>;
 const metricsLines = (runDir: string) =>
   readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
     .trim()
@@ -40,7 +45,10 @@ const metricsLines = (runDir: string) =>
 
 test('uninterrupted reference run; hovers answer while it trains', async () => {
   const pending = train({ runId: 'reference', workDoneToken: 'ref' });
-  await waitFor(() => h.progressOf('ref').some((v) => typeof v.step === 'number' && (v.step as number) > 0), 'first step');
+  await waitFor(
+    () => h.progressOf('ref').some((v) => typeof v.step === 'number' && (v.step as number) > 0),
+    'first step',
+  );
   const at = find(LONG, 'A: { site');
   const times: number[] = [];
   while (!h.finished.some((f) => f.runId === 'reference')) {
@@ -52,30 +60,55 @@ test('uninterrupted reference run; hovers answer while it trains', async () => {
   }
   reference = await pending;
   times.sort((a, b) => a - b);
-  console.log(`hover while training: ${times.length} hovers, median ${times[times.length >> 1]!.toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms (target 200 ms)`);
+  console.log(
+    `hover while training: ${times.length} hovers, median ${times[times.length >> 1]!.toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms (target 200 ms)`,
+  );
   assert.ok(times.length >= 3, 'hovers were sent during the run');
   assert.equal(reference.report.steps, 3000);
-  const checkpoints = h.progressOf('ref').filter((v) => v.checkpoint !== undefined).map((v) => v.checkpoint);
+  const checkpoints = h
+    .progressOf('ref')
+    .filter((v) => v.checkpoint !== undefined)
+    .map((v) => v.checkpoint);
   assert.deepEqual(checkpoints, [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2250, 2500, 2750]);
   assert.ok(!existsSync(path.join(reference.runDir, 'checkpoint.json')), 'a finished run drops its checkpoint');
-  assert.deepEqual(metricsLines(reference.runDir).map((l) => l.step), [500, 1000, 1500, 2000, 2500, 3000]);
+  assert.deepEqual(
+    metricsLines(reference.runDir).map((l) => l.step),
+    [500, 1000, 1500, 2000, 2500, 3000],
+  );
 });
 
 test('SIGKILL of the worker mid-run is an error on the run; resume ends with the same report', async () => {
   const pending = train({ runId: 'killed', workDoneToken: 'kill' });
   const pid = (await waitFor(() => h.progressOf('kill').find((v) => v.workerPid), 'worker pid')).workerPid as number;
   // Between checkpoints, so that the resumed run redoes steps the killed one had done.
-  await waitFor(() => h.progressOf('kill').some((v) => (v.checkpoint as number) >= 1000) && h.progressOf('kill').some((v) => (v.step as number) >= 1100), 'step 1100');
+  await waitFor(
+    () =>
+      h.progressOf('kill').some((v) => (v.checkpoint as number) >= 1000) &&
+      h.progressOf('kill').some((v) => (v.step as number) >= 1100),
+    'step 1100',
+  );
   process.kill(pid, 'SIGKILL');
-  await assert.rejects(pending, (e: { code: number; message: string }) => e.code === -32603 && /the worker was killed by SIGKILL/.test(e.message));
+  await assert.rejects(
+    pending,
+    (e: { code: number; message: string }) => e.code === -32603 && /the worker was killed by SIGKILL/.test(e.message),
+  );
   assert.ok(h.finished.some((f) => f.runId === 'killed' && f.status === 'failed'));
   const lastStep = Math.max(...h.progressOf('kill').map((v) => (v.step as number) ?? 0));
   const cp = JSON.parse(readFileSync(path.join(h.runsDir, 'killed', 'checkpoint.json'), 'utf8')) as { step: number };
   console.log(`killed at step ${lastStep}; last checkpoint at step ${cp.step}`);
-  const runs = (await h.conn.sendRequest('iit/runs', { uri: uriOf(LONG) })) as { runId: string; status: string; resumable: boolean; step: number }[];
+  const runs = (await h.conn.sendRequest('iit/runs', { uri: uriOf(LONG) })) as {
+    runId: string;
+    status: string;
+    resumable: boolean;
+    step: number;
+  }[];
   const k = runs.find((r) => r.runId === 'killed')!;
   assert.deepEqual([k.status, k.resumable, k.step], ['failed', true, cp.step]);
-  const resumed = await h.conn.sendRequest('iit/train', { uri: uriOf(LONG), resume: 'killed', workDoneToken: 'kill-2' }) as Result;
+  const resumed = (await h.conn.sendRequest('iit/train', {
+    uri: uriOf(LONG),
+    resume: 'killed',
+    workDoneToken: 'kill-2',
+  })) as Result;
   assert.equal(h.progressOf('kill-2').find((v) => v.resumedFrom !== undefined)?.resumedFrom, cp.step);
   const { timing: _a, ...a } = resumed.report;
   const { timing: _b, ...b } = reference.report;
@@ -96,14 +129,19 @@ test('cancel stops within one batch, leaves a checkpoint, and resumes to the sam
   assert.match(err.message, /cancelled at step \d+; continue it with iit\/train \{ resume: 'cancelled' \}/);
   const cp = JSON.parse(readFileSync(path.join(h.runsDir, 'cancelled', 'checkpoint.json'), 'utf8')) as { step: number };
   const last = Math.max(...h.progressOf('cancel').map((v) => (v.step as number) ?? 0));
-  console.log(`cancel sent after step ${seen}; the worker received it after step ${err.data.requestedAt} and stopped after step ${cp.step}`);
+  console.log(
+    `cancel sent after step ${seen}; the worker received it after step ${err.data.requestedAt} and stopped after step ${cp.step}`,
+  );
   assert.ok(cp.step - err.data.requestedAt <= 1, 'the worker finishes at most the batch in progress');
   assert.equal(cp.step, err.data.step);
   assert.equal(cp.step, last, 'no step runs after the checkpoint');
   assert.ok(h.finished.some((f) => f.runId === 'cancelled' && f.status === 'cancelled'));
   const runs = (await h.conn.sendRequest('iit/runs', {})) as { runId: string; status: string; resumable: boolean }[];
   assert.equal(runs.find((r) => r.runId === 'cancelled')?.status, 'cancelled');
-  const resumed = await h.conn.sendRequest('iit/train', { uri: uriOf(LONG), resumeFrom: path.join(h.runsDir, 'cancelled') }) as Result;
+  const resumed = (await h.conn.sendRequest('iit/train', {
+    uri: uriOf(LONG),
+    resumeFrom: path.join(h.runsDir, 'cancelled'),
+  })) as Result;
   const { timing: _a, ...a } = resumed.report;
   const { timing: _b, ...b } = reference.report;
   assert.deepEqual(a, b);
@@ -116,10 +154,13 @@ test('exhaustive pairs: a run cancelled mid-epoch resumes to the same report as 
   await waitFor(() => h.progressOf('ex-cut').some((v) => (v.step as number) >= 500), 'step 500');
   await h.conn.sendRequest('iit/cancel', { runId: 'ex-cut' });
   await assert.rejects(pending, (e: { code: number }) => e.code === -32800);
-  const cp = JSON.parse(readFileSync(path.join(h.runsDir, 'ex-cut', 'checkpoint.json'), 'utf8')) as { step: number; trainer: { cursor: number; order?: string } };
+  const cp = JSON.parse(readFileSync(path.join(h.runsDir, 'ex-cut', 'checkpoint.json'), 'utf8')) as {
+    step: number;
+    trainer: { cursor: number; order?: string };
+  };
   console.log(`exhaustive run cancelled at step ${cp.step} (cursor ${cp.trainer.cursor} of 32 in the epoch's order)`);
   assert.ok(cp.trainer.order, 'the shuffled epoch order is in the checkpoint');
-  const resumed = await h.conn.sendRequest('iit/train', { uri: uriOf(LONG), resume: 'ex-cut' }) as Result;
+  const resumed = (await h.conn.sendRequest('iit/train', { uri: uriOf(LONG), resume: 'ex-cut' })) as Result;
   const { timing: _a, ...a } = resumed.report;
   const { timing: _b, ...b } = whole.report;
   assert.deepEqual(a, b);
@@ -128,15 +169,29 @@ test('exhaustive pairs: a run cancelled mid-epoch resumes to the same report as 
 
 function cliReport(seed: number) {
   const out = path.join(h.runsDir, `.cli-${seed}`);
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/iit-studio.js'), 'train', CLEAN, '--seed', String(seed), '--json', '--out', out], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'bin/iit-studio.js'), 'train', CLEAN, '--seed', String(seed), '--json', '--out', out],
+    { cwd: root, encoding: 'utf8' },
+  );
   const { timing: _t, ...rest } = JSON.parse(r.stdout) as { timing: unknown };
   return rest;
 }
 
 test('two trainings at once run side by side and are never mixed up', async () => {
   const [a, b] = await Promise.all([
-    h.conn.sendRequest('iit/train', { uri: uriOf(CLEAN), seed: 1, runId: 'two-a', workDoneToken: 'two-a' }) as Promise<Result>,
-    h.conn.sendRequest('iit/train', { uri: uriOf(CLEAN), seed: 2, runId: 'two-b', workDoneToken: 'two-b' }) as Promise<Result>,
+    h.conn.sendRequest('iit/train', {
+      uri: uriOf(CLEAN),
+      seed: 1,
+      runId: 'two-a',
+      workDoneToken: 'two-a',
+    }) as Promise<Result>,
+    h.conn.sendRequest('iit/train', {
+      uri: uriOf(CLEAN),
+      seed: 2,
+      runId: 'two-b',
+      workDoneToken: 'two-b',
+    }) as Promise<Result>,
   ]);
   for (const t of ['two-a', 'two-b']) assert.ok(h.progressOf(t).every((v) => v.kind !== 'report' || v.runId === t));
   const { timing: _a, ...ra } = a.report;
@@ -149,9 +204,19 @@ test('with one slot, the second training is queued, then runs', async () => {
   const q = new Harness();
   await q.start({ maxConcurrentRuns: 1 });
   try {
-    const first = q.conn.sendRequest('iit/train', { uri: uriOf(CLEAN), seed: 1, runId: 'q-1', workDoneToken: 'q-1' }) as Promise<Result>;
+    const first = q.conn.sendRequest('iit/train', {
+      uri: uriOf(CLEAN),
+      seed: 1,
+      runId: 'q-1',
+      workDoneToken: 'q-1',
+    }) as Promise<Result>;
     await waitFor(() => q.progressOf('q-1').length > 0, 'first begins');
-    const second = q.conn.sendRequest('iit/train', { uri: uriOf(CLEAN), seed: 2, runId: 'q-2', workDoneToken: 'q-2' }) as Promise<Result>;
+    const second = q.conn.sendRequest('iit/train', {
+      uri: uriOf(CLEAN),
+      seed: 2,
+      runId: 'q-2',
+      workDoneToken: 'q-2',
+    }) as Promise<Result>;
     const begin = await waitFor(() => q.progressOf('q-2')[0], 'second begins');
     assert.equal(begin.queued, true);
     const listed = (await q.conn.sendRequest('iit/runs', {})) as { runId: string; status: string }[];

@@ -22,7 +22,8 @@ after(() => {
 });
 
 const dir = 'test/fixtures/lsp';
-const lineOf = (rel: string, needle: string, from = 0) => readFileSync(path.join(root, rel), 'utf8').split('\n')[find(rel, needle, from).line]!;
+const lineOf = (rel: string, needle: string, from = 0) =>
+  readFileSync(path.join(root, rel), 'utf8').split('\n')[find(rel, needle, from).line]!;
 
 /** The range of a one-line `name: { ... }` entry. */
 function entry(rel: string, needle: string, from = 0) {
@@ -45,16 +46,56 @@ async function diagnosticsOf(rel: string): Promise<Diag[]> {
 
 const alignAt = (rel: string) => find(rel, 'alignment: {').line;
 
-const cases: [string, string, () => { start: { line: number; character: number }; end: { line: number; character: number } }, RegExp][] = [
-  ['overlap', 'overlap', () => entry(`${dir}/overlap.ts`, 'B: {', alignAt(`${dir}/overlap.ts`)), /B and A overlap at site h1/],
-  ['slice-out-of-range', 'slice-out-of-range', () => exact(`${dir}/slice-out-of-range.ts`, 'slice: [[2, 9]]'), /range \[2, 9\) on axis 0 is outside site h1's extent 4/],
-  ['unknown-site', 'unknown-site', () => exact(`${dir}/unknown-site.ts`, "site: 'h7'"), /site 'h7', which the network does not have — use one of h1, logits/],
-  ['unknown-variable', 'unknown-variable', () => entry(`${dir}/unknown-variable.ts`, 'C: {'), /C is not a variable of the causal model/],
-  ['type-shape', 'type-shape-mismatch', () => entry(`${dir}/type-shape.ts`, 'B: {', alignAt(`${dir}/type-shape.ts`)), /B \(1\) and A \(2\) share type bit but not neuron shape/],
+const cases: [
+  string,
+  string,
+  () => { start: { line: number; character: number }; end: { line: number; character: number } },
+  RegExp,
+][] = [
+  [
+    'overlap',
+    'overlap',
+    () => entry(`${dir}/overlap.ts`, 'B: {', alignAt(`${dir}/overlap.ts`)),
+    /B and A overlap at site h1/,
+  ],
+  [
+    'slice-out-of-range',
+    'slice-out-of-range',
+    () => exact(`${dir}/slice-out-of-range.ts`, 'slice: [[2, 9]]'),
+    /range \[2, 9\) on axis 0 is outside site h1's extent 4/,
+  ],
+  [
+    'unknown-site',
+    'unknown-site',
+    () => exact(`${dir}/unknown-site.ts`, "site: 'h7'"),
+    /site 'h7', which the network does not have — use one of h1, logits/,
+  ],
+  [
+    'unknown-variable',
+    'unknown-variable',
+    () => entry(`${dir}/unknown-variable.ts`, 'C: {'),
+    /C is not a variable of the causal model/,
+  ],
+  [
+    'type-shape',
+    'type-shape-mismatch',
+    () => entry(`${dir}/type-shape.ts`, 'B: {', alignAt(`${dir}/type-shape.ts`)),
+    /B \(1\) and A \(2\) share type bit but not neuron shape/,
+  ],
   ['cycle', 'cycle', () => exact(`${dir}/cycle.ts`, "'B'"), /cycle A → B → A/],
   ['unknown-parent', 'unknown-parent', () => exact(`${dir}/unknown-parent.ts`, "'Z'"), /A lists unknown parent 'Z'/],
-  ['value-out-of-set', 'value-out-of-set', () => entry(`${dir}/value-out-of-set.ts`, 'A: {'), /A's equation returns 2 on input \{X1=F, X2=F\}, outside boolean/],
-  ['no-dependency', 'bad-config', () => entry(`${dir}/no-dependency.ts`, 'B: {', alignAt(`${dir}/no-dependency.ts`)), /output O does not depend on aligned variable B/],
+  [
+    'value-out-of-set',
+    'value-out-of-set',
+    () => entry(`${dir}/value-out-of-set.ts`, 'A: {'),
+    /A's equation returns 2 on input \{X1=F, X2=F\}, outside boolean/,
+  ],
+  [
+    'no-dependency',
+    'bad-config',
+    () => entry(`${dir}/no-dependency.ts`, 'B: {', alignAt(`${dir}/no-dependency.ts`)),
+    /output O does not depend on aligned variable B/,
+  ],
 ];
 
 for (const [name, code, range, message] of cases) {
@@ -122,9 +163,14 @@ test('a syntax error is placed where esbuild finds it', async () => {
 test('unsaved edits are checked: fixing the overlap in the buffer clears the diagnostic', async () => {
   const rel = `${dir}/overlap.ts`;
   const fixed = readFileSync(path.join(root, rel), 'utf8').replace('[[2, 4]]', '[[3, 4]]');
-  await h.conn.sendNotification('textDocument/didChange', { textDocument: { uri: uriOf(rel), version: 2 }, contentChanges: [{ text: fixed }] });
+  await h.conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri: uriOf(rel), version: 2 },
+    contentChanges: [{ text: fixed }],
+  });
   await waitFor(() => h.diagnostics.get(uriOf(rel))?.length === 0 || undefined, 'cleared diagnostics');
-  const stray = spawnSync('sh', ['-c', `ls -a ${path.join(root, dir)} | grep iit-check-${h.server.pid}- || true`], { encoding: 'utf8' }).stdout;
+  const stray = spawnSync('sh', ['-c', `ls -a ${path.join(root, dir)} | grep iit-check-${h.server.pid}- || true`], {
+    encoding: 'utf8',
+  }).stdout;
   assert.equal(stray, '', 'temporary check files are deleted');
 });
 
@@ -139,29 +185,74 @@ test('clean file: no errors; hover on a variable and an alignment entry; CodeLen
   assert.match(hv!, /neurons: site `h1` \[0:2\] — 2 neurons/);
   const a = find(rel, 'B: { site');
   assert.match((await h.hover(rel, a.line, a.character))!, /neurons: site `h1` \[2:4\] — 2 neurons/);
-  const lenses = (await h.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf(rel) } })) as { range: { start: { line: number } }; command: { title: string; command: string } }[];
-  assert.deepEqual(lenses.map((l) => l.command.command), ['iit.train', 'iit.evaluate', 'iit.debugIntervention']);
+  const lenses = (await h.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf(rel) } })) as {
+    range: { start: { line: number } };
+    command: { title: string; command: string };
+  }[];
+  assert.deepEqual(
+    lenses.map((l) => l.command.command),
+    ['iit.train', 'iit.evaluate', 'iit.debugIntervention'],
+  );
   assert.ok(lenses.every((l) => l.range.start.line === find(rel, 'export default experiment(').line));
-  const symbols = (await h.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uriOf(rel) } })) as { name: string; range: { start: { line: number } } }[];
-  assert.deepEqual(symbols.map((s) => s.name), ['X1', 'X2', 'A', 'B', 'O', 'A ↔ h1', 'B ↔ h1']);
+  const symbols = (await h.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uriOf(rel) } })) as {
+    name: string;
+    range: { start: { line: number } };
+  }[];
+  assert.deepEqual(
+    symbols.map((s) => s.name),
+    ['X1', 'X2', 'A', 'B', 'O', 'A ↔ h1', 'B ↔ h1'],
+  );
   assert.equal(symbols[5]!.range.start.line, find(rel, 'A: { site').line);
 });
 
 test("train: progress, iit/runFinished, a report equal to the CLI's; then IIA diagnostics and hover", async () => {
   const rel = 'samples/conjunction/train.ts';
   const token = 'train-1';
-  const res = (await h.conn.sendRequest('iit/train', { uri: uriOf(rel), seed: 5, runId: 'server-test-run', workDoneToken: token })) as { runId: string; runDir: string; report: Record<string, unknown> };
+  const res = (await h.conn.sendRequest('iit/train', {
+    uri: uriOf(rel),
+    seed: 5,
+    runId: 'server-test-run',
+    workDoneToken: token,
+  })) as { runId: string; runDir: string; report: Record<string, unknown> };
   assert.equal(res.runId, 'server-test-run');
   assert.equal(res.runDir, path.join(h.runsDir, 'server-test-run'));
   const mine = h.progressOf(token);
   assert.equal(mine[0]!.kind, 'begin');
   assert.equal(mine.at(-1)!.kind, 'end');
-  const step = mine.find((v) => typeof v.step === 'number' && v.losses) as { losses: Record<string, number>; epoch: number; examplesPerSecond: number; etaSeconds: number };
-  assert.ok(step && 'task' in step.losses && 'iit' in step.losses && step.epoch > 0 && step.examplesPerSecond > 0 && step.etaSeconds >= 0, JSON.stringify(step));
-  const ev = mine.find((v) => v.metrics) as { metrics: { train: { behavioral: number; iia: { byVariable: Record<string, number> } } } };
+  const step = mine.find((v) => typeof v.step === 'number' && v.losses) as {
+    losses: Record<string, number>;
+    epoch: number;
+    examplesPerSecond: number;
+    etaSeconds: number;
+  };
+  assert.ok(
+    step &&
+      'task' in step.losses &&
+      'iit' in step.losses &&
+      step.epoch > 0 &&
+      step.examplesPerSecond > 0 &&
+      step.etaSeconds >= 0,
+    JSON.stringify(step),
+  );
+  const ev = mine.find((v) => v.metrics) as {
+    metrics: { train: { behavioral: number; iia: { byVariable: Record<string, number> } } };
+  };
   assert.deepEqual(Object.keys(ev.metrics.train.iia.byVariable), ['V1', 'V2']);
   assert.ok(h.finished.some((f) => f.runId === 'server-test-run' && f.status === 'finished' && f.report));
-  const cli = spawnSync(process.execPath, [path.join(root, 'bin/iit-studio.js'), 'train', rel, '--seed', '5', '--json', '--out', path.join(h.runsDir, '.cli')], { cwd: root, encoding: 'utf8' });
+  const cli = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'bin/iit-studio.js'),
+      'train',
+      rel,
+      '--seed',
+      '5',
+      '--json',
+      '--out',
+      path.join(h.runsDir, '.cli'),
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
   const { timing: _a, ...fromCli } = JSON.parse(cli.stdout);
   const { timing: _b, ...fromServer } = res.report;
   assert.deepEqual(fromServer, fromCli);
@@ -178,28 +269,51 @@ test("train: progress, iit/runFinished, a report equal to the CLI's; then IIA di
   const hv = await h.hover(rel, at.line, at.character);
   assert.match(hv!, /neurons: site `h1` \[0:1\] — 1 neuron/);
   assert.match(hv!, /last IIA \(train\): 100\.00% over 32 pairs \(all pairs\) — run server-test-run/);
-  const runs = (await h.conn.sendRequest('iit/runs', { uri: uriOf(rel) })) as { runId: string; bestIia: number; status: string }[];
-  assert.deepEqual(runs.map((r) => [r.runId, r.status, r.bestIia]), [['server-test-run', 'finished', 1]]);
-  const again = (await h.conn.sendRequest('iit/evaluate', { uri: uriOf(rel), runId: 'server-test-run' })) as { metrics: unknown };
+  const runs = (await h.conn.sendRequest('iit/runs', { uri: uriOf(rel) })) as {
+    runId: string;
+    bestIia: number;
+    status: string;
+  }[];
+  assert.deepEqual(
+    runs.map((r) => [r.runId, r.status, r.bestIia]),
+    [['server-test-run', 'finished', 1]],
+  );
+  const again = (await h.conn.sendRequest('iit/evaluate', { uri: uriOf(rel), runId: 'server-test-run' })) as {
+    metrics: unknown;
+  };
   assert.deepEqual(again.metrics, res.report.metrics);
 });
 
 /** Sends raw bytes to the server and returns what it answered for `id`. */
-async function raw(bytes: Buffer | string, id: string | null, what: string): Promise<{ code: number; message: string }> {
+async function raw(
+  bytes: Buffer | string,
+  id: string | null,
+  what: string,
+): Promise<{ code: number; message: string }> {
   h.tap();
   h.server.stdin!.write(bytes);
-  const re = new RegExp(`"id":${id === null ? 'null' : JSON.stringify(id)},"error":\\{"code":(-?\\d+),"message":"((?:[^"\\\\]|\\\\.)*)"`);
+  const re = new RegExp(
+    `"id":${id === null ? 'null' : JSON.stringify(id)},"error":\\{"code":(-?\\d+),"message":"((?:[^"\\\\]|\\\\.)*)"`,
+  );
   const m = await waitFor(() => re.exec(h.raw) ?? undefined, what, 30_000);
   return { code: Number(m[1]), message: JSON.parse(`"${m[2]}"`) as string };
 }
 
-const frame = (body: string | Buffer) => Buffer.concat([Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`), Buffer.isBuffer(body) ? body : Buffer.from(body)]);
+const frame = (body: string | Buffer) =>
+  Buffer.concat([
+    Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`),
+    Buffer.isBuffer(body) ? body : Buffer.from(body),
+  ]);
 
 test('bad input on the wire gets JSON-RPC errors and the server keeps answering', async () => {
   const ok = () => h.conn.sendRequest('iit/runs', {});
   await assert.rejects(h.conn.sendRequest('iit/doesNotExist', {}), (e: { code: number }) => e.code === -32601);
   await ok();
-  const malformed = await raw(frame('{"jsonrpc":"2.0","id":"bad-json","method":"iit/runs","params":{'), 'bad-json', 'parse error');
+  const malformed = await raw(
+    frame('{"jsonrpc":"2.0","id":"bad-json","method":"iit/runs","params":{'),
+    'bad-json',
+    'parse error',
+  );
   assert.equal(malformed.code, -32700);
   assert.match(malformed.message, /not a JSON object/);
   const noId = await raw(frame('not json at all'), null, 'parse error without id');
@@ -213,31 +327,82 @@ test('bad input on the wire gets JSON-RPC errors and the server keeps answering'
   assert.match(huge.message, /exceeds the server's limit of 16777216 bytes/);
   await ok();
   const invalid = (e: { code: number; message: string }, re: RegExp) => e.code === -32602 && re.test(e.message);
-  await assert.rejects(h.conn.sendRequest('iit/experimentInfo', { uri: 5 }), (e: never) => invalid(e, /uri must be a file: URI string/));
-  await assert.rejects(h.conn.sendRequest('iit/experimentInfo', [1, 2]), (e: never) => invalid(e, /params must be an object/));
-  await assert.rejects(h.conn.sendRequest('iit/experimentInfo', { uri: 'file:///etc/passwd' }), (e: never) => invalid(e, /outside the workspace/));
-  await assert.rejects(h.conn.sendRequest('iit/experimentInfo', { uri: uriOf('no/such/file.ts') }), (e: never) => invalid(e, /does not exist/));
-  await assert.rejects(h.conn.sendRequest('iit/cancel', { runId: 'no-such-run' }), (e: never) => invalid(e, /no queued or running run with id "no-such-run"/));
-  await assert.rejects(h.conn.sendRequest('iit/cancel', { runId: 42 }), (e: never) => invalid(e, /runId must be a string/));
-  await assert.rejects(h.conn.sendRequest('iit/evaluate', { uri: uriOf(`${dir}/clean.ts`), runId: 'no-such-run' }), (e: never) => invalid(e, /no run "no-such-run"/));
-  await assert.rejects(h.conn.sendRequest('iit/evaluate', { uri: uriOf(`${dir}/clean.ts`), runDir: '/etc' }), (e: never) => invalid(e, /outside the workspace/));
-  await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), resume: 'no-such-run' }), (e: never) => invalid(e, /no run "no-such-run"/));
-  await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), resume: '../../etc' }), (e: never) => invalid(e, /no run/));
-  await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), seed: 'x' }), (e: never) => invalid(e, /seed must be an integer/));
-  await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), runId: '../escape' }), (e: never) => invalid(e, /runId "..\/escape" must match/));
-  await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), runId: 'server-test-run' }), (e: never) => invalid(e, /already exists/));
+  await assert.rejects(h.conn.sendRequest('iit/experimentInfo', { uri: 5 }), (e: never) =>
+    invalid(e, /uri must be a file: URI string/),
+  );
+  await assert.rejects(h.conn.sendRequest('iit/experimentInfo', [1, 2]), (e: never) =>
+    invalid(e, /params must be an object/),
+  );
+  await assert.rejects(h.conn.sendRequest('iit/experimentInfo', { uri: 'file:///etc/passwd' }), (e: never) =>
+    invalid(e, /outside the workspace/),
+  );
+  await assert.rejects(h.conn.sendRequest('iit/experimentInfo', { uri: uriOf('no/such/file.ts') }), (e: never) =>
+    invalid(e, /does not exist/),
+  );
+  await assert.rejects(h.conn.sendRequest('iit/cancel', { runId: 'no-such-run' }), (e: never) =>
+    invalid(e, /no queued or running run with id "no-such-run"/),
+  );
+  await assert.rejects(h.conn.sendRequest('iit/cancel', { runId: 42 }), (e: never) =>
+    invalid(e, /runId must be a string/),
+  );
+  await assert.rejects(
+    h.conn.sendRequest('iit/evaluate', { uri: uriOf(`${dir}/clean.ts`), runId: 'no-such-run' }),
+    (e: never) => invalid(e, /no run "no-such-run"/),
+  );
+  await assert.rejects(
+    h.conn.sendRequest('iit/evaluate', { uri: uriOf(`${dir}/clean.ts`), runDir: '/etc' }),
+    (e: never) => invalid(e, /outside the workspace/),
+  );
+  await assert.rejects(
+    h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), resume: 'no-such-run' }),
+    (e: never) => invalid(e, /no run "no-such-run"/),
+  );
+  await assert.rejects(
+    h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), resume: '../../etc' }),
+    (e: never) => invalid(e, /no run/),
+  );
+  await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), seed: 'x' }), (e: never) =>
+    invalid(e, /seed must be an integer/),
+  );
+  await assert.rejects(
+    h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), runId: '../escape' }),
+    (e: never) => invalid(e, /runId "..\/escape" must match/),
+  );
+  await assert.rejects(
+    h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`), runId: 'server-test-run' }),
+    (e: never) => invalid(e, /already exists/),
+  );
   // A training that fails (the experiment does not load) is an error on that run.
-  await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/overlap.ts`), runId: 'fails' }), (e: { code: number; message: string }) => e.code === -32603 && /B and A overlap/.test(e.message));
+  await assert.rejects(
+    h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/overlap.ts`), runId: 'fails' }),
+    (e: { code: number; message: string }) => e.code === -32603 && /B and A overlap/.test(e.message),
+  );
   assert.ok(h.finished.some((f) => f.runId === 'fails' && f.status === 'failed'));
-  const info = (await h.conn.sendRequest('iit/experimentInfo', { uri: uriOf(`${dir}/clean.ts`) })) as { alignment: { variable: string; neurons: number }[]; inputSpaceSize: number; sites: { name: string; shape: number[] }[] };
+  const info = (await h.conn.sendRequest('iit/experimentInfo', { uri: uriOf(`${dir}/clean.ts`) })) as {
+    alignment: { variable: string; neurons: number }[];
+    inputSpaceSize: number;
+    sites: { name: string; shape: number[] }[];
+  };
   assert.equal(info.inputSpaceSize, 4);
-  assert.deepEqual(info.alignment.map((a) => [a.variable, a.neurons]), [['A', 2], ['B', 2]]);
-  assert.deepEqual(info.sites, [{ name: 'h1', shape: [4] }, { name: 'logits', shape: [1] }]);
+  assert.deepEqual(
+    info.alignment.map((a) => [a.variable, a.neurons]),
+    [
+      ['A', 2],
+      ['B', 2],
+    ],
+  );
+  assert.deepEqual(info.sites, [
+    { name: 'h1', shape: [4] },
+    { name: 'logits', shape: [1] },
+  ]);
 });
 
 test('untrusted: no checks and no runs until the client says the workspace is trusted', async () => {
   await h.conn.sendNotification('iit/setTrusted', { trusted: false });
-  await assert.rejects(h.conn.sendRequest('iit/experimentInfo', { uri: uriOf(`${dir}/clean.ts`) }), (e: { code: number; message: string }) => e.code === -32600 && /not trusted/.test(e.message));
+  await assert.rejects(
+    h.conn.sendRequest('iit/experimentInfo', { uri: uriOf(`${dir}/clean.ts`) }),
+    (e: { code: number; message: string }) => e.code === -32600 && /not trusted/.test(e.message),
+  );
   await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(`${dir}/clean.ts`) }), /not trusted/);
   const rel = `${dir}/unknown-site.ts`;
   h.diagnostics.delete(uriOf(rel));
@@ -253,7 +418,12 @@ test('node dist/server.js --stdio serves too; a terminated server takes its work
   await s.start({ checkTimeoutMs: 60_000 }, {}, [path.join(root, 'dist/server.js'), '--stdio']);
   try {
     await s.open(`${dir}/infinite-loop.ts`);
-    const children = () => spawnSync('ps', ['-o', 'pid=', '--ppid', String(s.server.pid)], { encoding: 'utf8' }).stdout.trim().split(/\s+/).filter(Boolean).map(Number);
+    const children = () =>
+      spawnSync('ps', ['-o', 'pid=', '--ppid', String(s.server.pid)], { encoding: 'utf8' })
+        .stdout.trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
     const [worker] = await waitFor(() => (children().length ? children() : undefined), 'a check worker');
     s.server.kill('SIGTERM');
     const gone = () => {

@@ -16,11 +16,17 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const file = 'test/fixtures/models/pvr-tiny.ts';
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/iit-studio.js'), ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/iit-studio.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-type Row = { seeds: number; runs: { reused: boolean }[] } & Record<'train' | 'test', Record<'behavioral' | 'iia', { mean: number; std: number }>>;
+type Row = { seeds: number; runs: { reused: boolean }[] } & Record<
+  'train' | 'test',
+  Record<'behavioral' | 'iia', { mean: number; std: number }>
+>;
 const pct = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 100;
 
 test('table --json: rows per preset with train/test behavioural and IIA mean/std, the paper beside; a second call retrains nothing', () => {
@@ -37,7 +43,10 @@ test('table --json: rows per preset with train/test behavioural and IIA mean/std
       }
     }
     assert.equal(row.seeds, 2);
-    assert.deepEqual(row.runs.map((x: { reused: boolean }) => x.reused), [false, false]);
+    assert.deepEqual(
+      row.runs.map((x: { reused: boolean }) => x.reused),
+      [false, false],
+    );
   }
   assert.deepEqual(t.paper.IIT, { train: { behavioral: 99.6, iia: 99.0 }, test: { behavioral: 93.93, iia: 94.85 } });
   assert.deepEqual(t.paper.STANDARD.test, { behavioral: 0, iia: 20.6 });
@@ -50,7 +59,10 @@ test('table --json: rows per preset with train/test behavioural and IIA mean/std
   const t2 = JSON.parse(again.stdout);
   assert.doesNotMatch(again.stderr, /: training/);
   for (const c of ['STANDARD', 'IIT']) {
-    assert.deepEqual(t2.rows[c].runs.map((x: { reused: boolean }) => x.reused), [true, true]);
+    assert.deepEqual(
+      t2.rows[c].runs.map((x: { reused: boolean }) => x.reused),
+      [true, true],
+    );
     assert.deepEqual(t2.rows[c].train, t.rows[c].train);
     assert.deepEqual(t2.rows[c].test, t.rows[c].test);
   }
@@ -58,7 +70,10 @@ test('table --json: rows per preset with train/test behavioural and IIA mean/std
   // A removed run is retrained, the others are kept.
   rmSync(path.join(store, 'IIT-seed1'), { recursive: true });
   const third = JSON.parse(cli('table', file, '--configs', 'IIT', '--seeds', '2', '--store', store, '--json').stdout);
-  assert.deepEqual(third.rows.IIT.runs.map((x: { reused: boolean }) => x.reused), [true, false]);
+  assert.deepEqual(
+    third.rows.IIT.runs.map((x: { reused: boolean }) => x.reused),
+    [true, false],
+  );
   assert.ok(existsSync(path.join(store, 'IIT-seed1', 'report.json')));
 
   // The text and Markdown layouts print the paper's row under ours.

@@ -53,7 +53,12 @@ const cases: Case[] = [
     name: 'mlp',
     inputShape: [16],
     build: () => mlp({ input: 16, hidden: [16, 16], output: 2, seed: 7 }),
-    alignment: { YA: { site: 'h1', slice: [[0, 4]] }, YB: { site: 'h1', slice: [[4, 8]] }, YC: { site: 'h1', slice: [[8, 12]] }, YD: { site: 'h1', slice: [[12, 16]] } },
+    alignment: {
+      YA: { site: 'h1', slice: [[0, 4]] },
+      YB: { site: 'h1', slice: [[4, 8]] },
+      YC: { site: 'h1', slice: [[8, 12]] },
+      YD: { site: 'h1', slice: [[12, 16]] },
+    },
     kernels: [],
   },
   {
@@ -63,17 +68,43 @@ const cases: Case[] = [
       const b = network({ x: [8, 8, 1] }, { seed: 7 });
       const k1 = b.param('conv1', [3, 3, 1, 4], 'he');
       const k2 = b.param('conv2', [3, 3, 4, 4], 'he');
-      b.stage('pool', 'x', ([x]) => tf.maxPool(tf.relu(tf.conv2d(x as tf.Tensor4D, k1 as tf.Tensor4D, 1, 'same')), 2, 2, 'valid'));
+      b.stage('pool', 'x', ([x]) =>
+        tf.maxPool(tf.relu(tf.conv2d(x as tf.Tensor4D, k1 as tf.Tensor4D, 1, 'same')), 2, 2, 'valid'),
+      );
       b.stage('conv', 'pool', ([x]) => tf.relu(tf.conv2d(x as tf.Tensor4D, k2 as tf.Tensor4D, 1, 'same')));
       b.dense('logits', 'conv', 2);
       return b.build('logits');
     },
     // Four 2×2 quadrants of the 4×4 pooled map, all channels: one type.
     alignment: {
-      YA: { site: 'pool', slice: [[0, 2], [0, 2]] },
-      YB: { site: 'pool', slice: [[0, 2], [2, 4]] },
-      YC: { site: 'pool', slice: [[2, 4], [0, 2]] },
-      YD: { site: 'pool', slice: [[2, 4], [2, 4]] },
+      YA: {
+        site: 'pool',
+        slice: [
+          [0, 2],
+          [0, 2],
+        ],
+      },
+      YB: {
+        site: 'pool',
+        slice: [
+          [0, 2],
+          [2, 4],
+        ],
+      },
+      YC: {
+        site: 'pool',
+        slice: [
+          [2, 4],
+          [0, 2],
+        ],
+      },
+      YD: {
+        site: 'pool',
+        slice: [
+          [2, 4],
+          [2, 4],
+        ],
+      },
     },
     kernels: ['Conv2DBackpropFilter'],
   },
@@ -82,13 +113,19 @@ const cases: Case[] = [
 const head = { variable: 'O', loss: 'softmax' as const, values: range(0, 1) };
 
 /** One IIT step with typed swaps; returns the loss, the gradients and the parameters after the step. */
-async function step(c: Case): Promise<{ loss: number; grads: Record<string, Float32Array>; after: Record<string, Float32Array> }> {
+async function step(
+  c: Case,
+): Promise<{ loss: number; grads: Record<string, Float32Array>; after: Record<string, Float32Array> }> {
   const net = c.build();
   const al = new Alignment(c.alignment as never, model() as never, net);
   const rng = new Rng(3);
   const B = 8;
   const n = c.inputShape.reduce((a, b) => a * b, 1);
-  const x = (seed: number) => tf.tensor(Float32Array.from({ length: B * n }, () => rng.normal() + seed * 0), [B, ...c.inputShape]);
+  const x = (seed: number) =>
+    tf.tensor(
+      Float32Array.from({ length: B * n }, () => rng.normal() + seed * 0),
+      [B, ...c.inputShape],
+    );
   const base = { x: x(0) };
   const source = { x: x(1) };
   const rows = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, i) => a + i);
@@ -135,16 +172,26 @@ for (const c of cases) {
     // wasm has no Conv2DBackpropFilter: it cannot train the CNN, so there is nothing to compare.
     if (backend === 'wasm' && c.kernels.length > 0) continue;
     const must = backend === 'wasm' || process.env.CI === 'true';
-    test(`IIT step on ${backend} matches cpu: ${c.name}`, { skip: !available.has(backend) && !must ? `${backend} not available here` : false }, async () => {
-      assert.ok(available.has(backend), `${backend} must be available (${reports.find((r) => r.name === backend)?.reason})`);
-      await useBackend('cpu');
-      const ref = await step(c);
-      await useBackend(backend);
-      const got = await step(c);
-      await useBackend('cpu');
-      assert.ok(Math.abs(got.loss - ref.loss) <= ATOL + RTOL * Math.abs(ref.loss), `loss ${got.loss} vs cpu ${ref.loss}`);
-      for (const k of Object.keys(ref.grads)) close(got.grads[k]!, ref.grads[k]!, `grad ${k}`);
-      for (const k of Object.keys(ref.after)) close(got.after[k]!, ref.after[k]!, `param ${k} after Adam`);
-    });
+    test(
+      `IIT step on ${backend} matches cpu: ${c.name}`,
+      { skip: !available.has(backend) && !must ? `${backend} not available here` : false },
+      async () => {
+        assert.ok(
+          available.has(backend),
+          `${backend} must be available (${reports.find((r) => r.name === backend)?.reason})`,
+        );
+        await useBackend('cpu');
+        const ref = await step(c);
+        await useBackend(backend);
+        const got = await step(c);
+        await useBackend('cpu');
+        assert.ok(
+          Math.abs(got.loss - ref.loss) <= ATOL + RTOL * Math.abs(ref.loss),
+          `loss ${got.loss} vs cpu ${ref.loss}`,
+        );
+        for (const k of Object.keys(ref.grads)) close(got.grads[k]!, ref.grads[k]!, `grad ${k}`);
+        for (const k of Object.keys(ref.after)) close(got.after[k]!, ref.after[k]!, `param ${k} after Adam`);
+      },
+    );
   }
 }

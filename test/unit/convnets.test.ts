@@ -7,7 +7,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { causalModel, experiment, range, resnet18, quadrantNet, patchEmbed, network, Session, Trainer, tf, type Network } from 'iit-studio';
+import {
+  causalModel,
+  experiment,
+  range,
+  resnet18,
+  quadrantNet,
+  patchEmbed,
+  network,
+  Session,
+  Trainer,
+  tf,
+  type Network,
+} from 'iit-studio';
 import { quadrantAlignment } from 'iit-studio/pvr';
 import { missingKernels, useBackend } from '../../server/compute/backends';
 import { kernelsNeeded } from '../../server/backend';
@@ -28,7 +40,11 @@ function tinyPvr(net: (seed: number) => Network, site: string, side: number, inp
     YTR: { values: cls, parents: ['ITR'], f: ({ ITR }) => ITR, type: 'Y' },
     YBL: { values: cls, parents: ['IBL'], f: ({ IBL }) => IBL, type: 'Y' },
     YBR: { values: cls, parents: ['IBR'], f: ({ IBR }) => IBR, type: 'Y' },
-    O: { values: cls, parents: ['YTL', 'YTR', 'YBL', 'YBR'], f: (y) => (y.YTL <= 3 ? y.YTR : y.YTL <= 6 ? y.YBL : y.YBR) },
+    O: {
+      values: cls,
+      parents: ['YTL', 'YTR', 'YBL', 'YBR'],
+      f: (y) => (y.YTL <= 3 ? y.YTR : y.YTL <= 6 ? y.YBL : y.YBR),
+    },
   });
   const inputs = [0, 1, 2, 3].map((k) => ({ ITL: k, ITR: (3 * k + 1) % 10, IBL: (7 * k + 2) % 10, IBR: (k + 5) % 10 }));
   return experiment({
@@ -38,7 +54,8 @@ function tinyPvr(net: (seed: number) => Network, site: string, side: number, inp
       const px = new Float32Array(input * input);
       const vals = [x.ITL!, x.ITR!, x.IBL!, x.IBR!];
       const h = input / 2;
-      for (let r = 0; r < input; r++) for (let c = 0; c < input; c++) px[r * input + c] = vals[(r >= h ? 2 : 0) + (c >= h ? 1 : 0)]! / 10;
+      for (let r = 0; r < input; r++)
+        for (let c = 0; c < input; c++) px[r * input + c] = vals[(r >= h ? 2 : 0) + (c >= h ? 1 : 0)]! / 10;
       return px;
     },
     data: { train: inputs },
@@ -64,7 +81,8 @@ function quadrantResponse(net: Network, site: string, changed: number): number[]
     const h = d[0]!.length / 2;
     return [0, 1, 2, 3].map((q) => {
       let m = 0;
-      for (let r = 0; r < h; r++) for (let c = 0; c < h; c++) for (const v of d[0]![(q >> 1) * h + r]![(q & 1) * h + c]!) m = Math.max(m, v);
+      for (let r = 0; r < h; r++)
+        for (let c = 0; c < h; c++) for (const v of d[0]![(q >> 1) * h + r]![(q & 1) * h + c]!) m = Math.max(m, v);
       return m;
     });
   });
@@ -87,7 +105,11 @@ test('ResNet-18: torchvision shapes for 56×56×1, first max-pool 14×14×64, 11
     // Each max-pool quadrant responds to its own input quadrant and to no other.
     for (let q = 0; q < 4; q++) {
       const resp = quadrantResponse(net, 'maxpool', q);
-      resp.forEach((m, k) => (k === q ? assert.ok(m > 1e-3, `quadrant ${k} ignores input quadrant ${q}`) : assert.equal(m, 0, `quadrant ${k} sees input quadrant ${q}`)));
+      resp.forEach((m, k) =>
+        k === q
+          ? assert.ok(m > 1e-3, `quadrant ${k} ignores input quadrant ${q}`)
+          : assert.equal(m, 0, `quadrant ${k} sees input quadrant ${q}`),
+      );
     }
   } finally {
     net.dispose();
@@ -109,10 +131,26 @@ test('ResNet-18: two typed-IIT steps end to end (16×16 grid), aligned to the ma
   try {
     const a = session.alignment;
     assert.deepEqual(session.net.siteShape('maxpool'), [4, 4, 64]);
-    assert.deepEqual(a.get('YTL').ranges, [[0, 2], [0, 2], [0, 64]]);
-    assert.deepEqual(a.get('YTR').ranges, [[0, 2], [2, 4], [0, 64]]);
-    assert.deepEqual(a.get('YBL').ranges, [[2, 4], [0, 2], [0, 64]]);
-    assert.deepEqual(a.get('YBR').ranges, [[2, 4], [2, 4], [0, 64]]);
+    assert.deepEqual(a.get('YTL').ranges, [
+      [0, 2],
+      [0, 2],
+      [0, 64],
+    ]);
+    assert.deepEqual(a.get('YTR').ranges, [
+      [0, 2],
+      [2, 4],
+      [0, 64],
+    ]);
+    assert.deepEqual(a.get('YBL').ranges, [
+      [2, 4],
+      [0, 2],
+      [0, 64],
+    ]);
+    assert.deepEqual(a.get('YBR').ranges, [
+      [2, 4],
+      [2, 4],
+      [0, 64],
+    ]);
     const out = session.net.forward(session.split('train').features(Int32Array.of(0, 1)));
     assert.deepEqual(out.shape, [2, 10]);
     out.dispose();
@@ -122,7 +160,10 @@ test('ResNet-18: two typed-IIT steps end to end (16×16 grid), aligned to the ma
     const l2 = await trainer.trainStep();
     for (const l of [l1, l2]) assert.ok(Number.isFinite(l.total) && l.total > 0 && l.typedIit! > 0, JSON.stringify(l));
     const after_ = await session.net.params.get('conv1.conv.weight')!.data();
-    assert.ok(after_.some((v, i) => v !== before[i]), 'conv1 did not move');
+    assert.ok(
+      after_.some((v, i) => v !== before[i]),
+      'conv1 did not move',
+    );
     // Batch norm's running statistics moved off their initial values while training.
     const rm = await session.net.buffers.get('conv1.bn.running_mean')!.data();
     assert.ok(rm.some((v) => v !== 0));

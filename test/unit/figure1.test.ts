@@ -5,7 +5,7 @@ import { evaluate, loadExperiment, Session, tf, train } from 'iit-studio';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-test('Figure 1: IIA is exactly 26/32 before and 1 after one IIT update, with the paper\'s parameters', async () => {
+test("Figure 1: IIA is exactly 26/32 before and 1 after one IIT update, with the paper's parameters", async () => {
   await tf.setBackend('cpu');
   const exp = await loadExperiment(path.join(root, 'samples/conjunction/figure1.ts'));
   const s = new Session(exp, exp.resolve(), 0);

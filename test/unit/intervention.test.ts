@@ -29,7 +29,22 @@ test('a typed interchange moves exactly the source block of V into the base bloc
   b.stage('out', 's', ([s]) => tf.reshape(s!, [-1, 12]));
   const net = b.build('out');
   const al = new Alignment(
-    { A: { site: 's', slice: [[0, 1], [0, 1]] }, B: { site: 's', slice: [[1, 2], [1, 2]] } },
+    {
+      A: {
+        site: 's',
+        slice: [
+          [0, 1],
+          [0, 1],
+        ],
+      },
+      B: {
+        site: 's',
+        slice: [
+          [1, 2],
+          [1, 2],
+        ],
+      },
+    },
     model() as never,
     net,
   );
@@ -45,10 +60,19 @@ test('a typed interchange moves exactly the source block of V into the base bloc
   assert.deepEqual(run([{ from: 'A', to: 'B' }]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 100, 101, 102]);
   assert.deepEqual(run([{ from: 'B', to: 'A' }]), [109, 110, 111, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   assert.deepEqual(run([{ from: 'A', to: 'A' }]), [100, 101, 102, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-  assert.deepEqual(run([{ from: 'A', to: 'A' }, { from: 'B', to: 'B' }]), [100, 101, 102, 3, 4, 5, 6, 7, 8, 109, 110, 111]);
+  assert.deepEqual(
+    run([
+      { from: 'A', to: 'A' },
+      { from: 'B', to: 'B' },
+    ]),
+    [100, 101, 102, 3, 4, 5, 6, 7, 8, 109, 110, 111],
+  );
   // A direct patch with the cached plan agrees.
   const p = al.plan([{ from: 'A', to: 'B' }])[0]!;
-  assert.deepEqual(Array.from(patchSite(tf.reshape(base, [1, 2, 2, 3]), tf.reshape(source, [1, 2, 2, 3]), p).dataSync()).slice(9), [100, 101, 102]);
+  assert.deepEqual(
+    Array.from(patchSite(tf.reshape(base, [1, 2, 2, 3]), tf.reshape(source, [1, 2, 2, 3]), p).dataSync()).slice(9),
+    [100, 101, 102],
+  );
   al.dispose();
   net.dispose();
 });
@@ -92,15 +116,31 @@ test('IIT gradients reach parameters below the site through base and source (fin
     return b.build('logits');
   };
   const net = build(11);
-  const al = new Alignment({ A: { site: 's', slice: [[0, 2]] }, B: { site: 's', slice: [[2, 4]] } }, model() as never, net);
+  const al = new Alignment(
+    { A: { site: 's', slice: [[0, 2]] }, B: { site: 's', slice: [[2, 4]] } },
+    model() as never,
+    net,
+  );
   const head = { variable: 'O', loss: 'softmax' as const, values: range(0, 3) };
-  const base: Feeds = { x: tf.tensor2d([[0.3, -0.2, 0.5], [0.1, 0.9, -0.4]]) };
-  const source: Feeds = { x: tf.tensor2d([[-0.7, 0.4, 0.2], [0.6, -0.5, 0.8]]) };
+  const base: Feeds = {
+    x: tf.tensor2d([
+      [0.3, -0.2, 0.5],
+      [0.1, 0.9, -0.4],
+    ]),
+  };
+  const source: Feeds = {
+    x: tf.tensor2d([
+      [-0.7, 0.4, 0.2],
+      [0.6, -0.5, 0.8],
+    ]),
+  };
   const labels = Int32Array.of(1, 3);
   const group = { swaps: [{ from: 'A', to: 'A' }], baseRows: Int32Array.of(0, 1), sourceRows: Int32Array.of(0, 1) };
   const W = net.params.get('h1.weight')!;
   const lossOf = () =>
-    tf.tidy(() => crossEntropy(head, interchangeForward(net, al, base, source, [group]).groups[0]!, labels).dataSync()[0]!);
+    tf.tidy(
+      () => crossEntropy(head, interchangeForward(net, al, base, source, [group]).groups[0]!, labels).dataSync()[0]!,
+    );
 
   // Loss with h1's weight perturbed in only one of the two computations.
   const lossSplit = (which: 'base' | 'source', idx: number, eps: number) =>
@@ -133,7 +173,10 @@ test('IIT gradients reach parameters below the site through base and source (fin
   for (let idx = 0; idx < W.size; idx++) {
     const fdBase = (lossSplit('base', idx, eps) - lossSplit('base', idx, -eps)) / (2 * eps);
     const fdSource = (lossSplit('source', idx, eps) - lossSplit('source', idx, -eps)) / (2 * eps);
-    assert.ok(Math.abs(g[idx]! - (fdBase + fdSource)) < 2e-3 + 2e-2 * Math.abs(g[idx]!), `weight ${idx}: autodiff ${g[idx]} vs fd ${fdBase} + ${fdSource}`);
+    assert.ok(
+      Math.abs(g[idx]! - (fdBase + fdSource)) < 2e-3 + 2e-2 * Math.abs(g[idx]!),
+      `weight ${idx}: autodiff ${g[idx]} vs fd ${fdBase} + ${fdSource}`,
+    );
     if (Math.abs(fdBase) > 1e-3 && Math.abs(fdSource) > 1e-3) checked++;
   }
   assert.ok(checked >= 3, `both paths contribute on several weights (${checked})`);

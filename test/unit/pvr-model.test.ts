@@ -27,7 +27,8 @@ function oracleNet(labels: Uint8Array, scale: number, ignorePointer: boolean) {
     const q = (i: number, j: number) => tf.reshape(tf.slice(y!, [0, i, j, 0], [-1, 1, 1, 10]), [-1, 10]);
     const tl = q(0, 0);
     // Pointer group from Y_TL's one-hot: 0–3 → TR, 4–6 → BL, 7–9 → BR.
-    const g = (lo: number, n: number) => (ignorePointer ? tf.scalar(lo === 0 ? 1 : 0) : tf.sum(tf.slice(tl, [0, lo], [-1, n]), 1, true));
+    const g = (lo: number, n: number) =>
+      ignorePointer ? tf.scalar(lo === 0 ? 1 : 0) : tf.sum(tf.slice(tl, [0, lo], [-1, n]), 1, true);
     const out = tf.addN([tf.mul(g(0, 4), q(0, 1)), tf.mul(g(4, 3), q(1, 0)), tf.mul(g(7, 3), q(1, 1))]);
     return tf.mul(out, s);
   });
@@ -38,7 +39,12 @@ function oracleExperiment(scale: number, ignorePointer = false) {
   return experiment({
     model: data.model,
     network: () => oracleNet(data.labels, scale, ignorePointer),
-    encodeBatch: (xs: Setting<PvrValues>[]) => ({ ids: tf.tensor2d(xs.map((x) => [x.ITL!, x.ITR!, x.IBL!, x.IBR!]), [xs.length, 4]) }),
+    encodeBatch: (xs: Setting<PvrValues>[]) => ({
+      ids: tf.tensor2d(
+        xs.map((x) => [x.ITL!, x.ITR!, x.IBL!, x.IBR!]),
+        [xs.length, 4],
+      ),
+    }),
     data: data.splits,
     alignment: quadrantAlignment('y', 2),
     objectives: { task: 0, typedIit: 1 },
@@ -52,9 +58,17 @@ test('C_PVR: O is the pointed class; Y variables share one type', () => {
   assert.equal(m.run({ ITL: 0, ITR: 1, IBL: 2, IBR: 3 }).O, 5); // pointer 0 → TR
   assert.equal(m.run({ ITL: 1, ITR: 0, IBL: 2, IBR: 3 }).O, 9); // pointer 5 → BL
   assert.equal(m.run({ ITL: 2, ITR: 0, IBL: 1, IBR: 4 }).O, 7); // pointer 9 → BR
-  assert.deepEqual(['YTL', 'YTR', 'YBL', 'YBR'].map((v) => m.typeOf(v as never)), ['Y', 'Y', 'Y', 'Y']);
+  assert.deepEqual(
+    ['YTL', 'YTR', 'YBL', 'YBR'].map((v) => m.typeOf(v as never)),
+    ['Y', 'Y', 'Y', 'Y'],
+  );
   // Typed swap: TR takes the source's TL value.
-  assert.equal(m.typedInterchange({ ITL: 0, ITR: 1, IBL: 2, IBR: 3 }, { ITL: 2, ITR: 0, IBL: 0, IBR: 0 }, [{ from: 'YTL', to: 'YTR' }]).O, 9);
+  assert.equal(
+    m.typedInterchange({ ITL: 0, ITR: 1, IBL: 2, IBR: 3 }, { ITL: 2, ITR: 0, IBL: 0, IBR: 0 }, [
+      { from: 'YTL', to: 'YTR' },
+    ]).O,
+    9,
+  );
 });
 
 test('a network realising C_PVR by construction: IIA 1.0 on every variable and typed pair, train and test', async () => {
@@ -69,7 +83,10 @@ test('a network realising C_PVR by construction: IIA 1.0 on every variable and t
       assert.deepEqual(Object.values(m[split]!.iia.byVariable), [1, 1, 1, 1]);
       const typed = m[split]!.iia.typed!;
       assert.equal(Object.keys(typed).length, 16);
-      assert.ok(Object.values(typed).every((x) => x === 1), JSON.stringify(typed));
+      assert.ok(
+        Object.values(typed).every((x) => x === 1),
+        JSON.stringify(typed),
+      );
     }
   } finally {
     s.dispose();

@@ -71,7 +71,8 @@ for (const file of files) {
       drawn.set(path.relative(root, file), [...new Set(heatmaps.map((h) => h.kind))]);
       const kinds = (k: string) => heatmaps.filter((h) => h.kind === k);
       const splits = Object.keys(metrics);
-      for (const s of splits) assert.equal(metrics[s]!.examples, Math.min(64, info.splits[s]!), `behaviour over at most 64 examples of ${s}`);
+      for (const s of splits)
+        assert.equal(metrics[s]!.examples, Math.min(64, info.splits[s]!), `behaviour over at most 64 examples of ${s}`);
       const aligned = info.alignment.map((a) => a.variable);
 
       const split = kinds('split');

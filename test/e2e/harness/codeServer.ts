@@ -5,7 +5,18 @@
  * folders, this repository loaded as an unpacked extension.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -17,7 +28,12 @@ const stamp = path.join(cacheDir, `installed-${VERSION}`);
 
 function run(cmd: string, args: string[], cwd: string, log: string): void {
   try {
-    execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_yes: 'true' }, maxBuffer: 64 << 20 });
+    execFileSync(cmd, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_yes: 'true' },
+      maxBuffer: 64 << 20,
+    });
   } catch (e) {
     const err = e as { stdout?: Buffer; stderr?: Buffer };
     writeFileSync(path.join(cacheDir, log), `${err.stdout ?? ''}\n${err.stderr ?? ''}`);
@@ -29,11 +45,17 @@ function run(cmd: string, args: string[], cwd: string, log: string): void {
 export function ensureCodeServer(): string {
   if (existsSync(stamp)) return csDir;
   for (const bin of ['/usr/bin/chromium', '/usr/bin/rg']) {
-    if (!existsSync(bin)) throw new Error(`${bin} is missing: run .ci/install-e2e.sh (apt-get install chromium ripgrep libkrb5-dev)`);
+    if (!existsSync(bin))
+      throw new Error(`${bin} is missing: run .ci/install-e2e.sh (apt-get install chromium ripgrep libkrb5-dev)`);
   }
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(path.join(cacheDir, 'package.json'), JSON.stringify({ name: 'iit-e2e-code-server', private: true }));
-  run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', `code-server@${VERSION}`], cacheDir, 'install.log');
+  run(
+    'npm',
+    ['install', '--ignore-scripts', '--no-audit', '--no-fund', `code-server@${VERSION}`],
+    cacheDir,
+    'install.log',
+  );
   const vscodeDir = path.join(csDir, 'lib', 'vscode');
   for (const dir of [vscodeDir, path.join(vscodeDir, 'extensions')]) {
     run('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], dir, 'vscode-install.log');
@@ -68,11 +90,23 @@ export function installVsix(vsix: string, extensionsDir: string): string {
   const dir = ensureCodeServer();
   const userData = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-install-'));
   try {
-    return execFileSync(process.execPath, [path.join(dir, 'out', 'node', 'entry.js'), '--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', userData], {
-      env: { ...process.env, VSCODE_IPC_HOOK_CLI: '' },
-      encoding: 'utf8',
-      maxBuffer: 16 << 20,
-    });
+    return execFileSync(
+      process.execPath,
+      [
+        path.join(dir, 'out', 'node', 'entry.js'),
+        '--install-extension',
+        vsix,
+        '--extensions-dir',
+        extensionsDir,
+        '--user-data-dir',
+        userData,
+      ],
+      {
+        env: { ...process.env, VSCODE_IPC_HOOK_CLI: '' },
+        encoding: 'utf8',
+        maxBuffer: 16 << 20,
+      },
+    );
   } finally {
     rmSync(userData, { recursive: true, force: true });
   }
@@ -82,7 +116,12 @@ export function installVsix(vsix: string, extensionsDir: string): string {
  * Starts code-server on `workspace` with this repository as an unpacked extension, or with the extensions
  * already installed in `extensionsDir` (e.g. by installVsix).
  */
-export async function launchCodeServer(opts: { workspace: string; settings?: Record<string, unknown>; extensionsDir?: string; workspaceTrust?: boolean }): Promise<CodeServer> {
+export async function launchCodeServer(opts: {
+  workspace: string;
+  settings?: Record<string, unknown>;
+  extensionsDir?: string;
+  workspaceTrust?: boolean;
+}): Promise<CodeServer> {
   const dir = ensureCodeServer();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-'));
   const userData = path.join(tmp, 'user');
@@ -92,13 +131,40 @@ export async function launchCodeServer(opts: { workspace: string; settings?: Rec
     mkdirSync(extensions, { recursive: true });
     symlinkSync(root, path.join(extensions, 'iit-studio.iit-studio-0.1.0'));
   }
-  writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': opts.workspaceTrust === true, 'workbench.tips.enabled': false, ...opts.settings }));
+  writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': opts.workspaceTrust === true,
+      'workbench.tips.enabled': false,
+      ...opts.settings,
+    }),
+  );
   writeFileSync(path.join(userData, 'config.yaml'), 'auth: none\n');
   let log = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(dir, 'out', 'node', 'entry.js'), '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check', ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--user-data-dir', userData, '--extensions-dir', extensions, '--config', path.join(userData, 'config.yaml'), opts.workspace],
-    { env: { ...process.env, VSCODE_IPC_HOOK_CLI: '', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' }, detached: true },
+    [
+      path.join(dir, 'out', 'node', 'entry.js'),
+      '--auth',
+      'none',
+      '--bind-addr',
+      '127.0.0.1:0',
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      extensions,
+      '--config',
+      path.join(userData, 'config.yaml'),
+      opts.workspace,
+    ],
+    {
+      env: { ...process.env, VSCODE_IPC_HOOK_CLI: '', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+      detached: true,
+    },
   );
   const close = async () => {
     try {
@@ -122,7 +188,14 @@ export async function launchCodeServer(opts: { workspace: string; settings?: Rec
     await close();
     throw e;
   });
-  return { url, workspace: opts.workspace, userDataDir: userData, logs: () => log, extensionLogs: () => collectLogs(path.join(userData, 'logs')), close };
+  return {
+    url,
+    workspace: opts.workspace,
+    userDataDir: userData,
+    logs: () => log,
+    extensionLogs: () => collectLogs(path.join(userData, 'logs')),
+    close,
+  };
 }
 
 /** Concatenates the log files whose names mention the extension host or IIT Studio. */
@@ -138,7 +211,8 @@ function collectLogs(dir: string): string {
     for (const e of entries) {
       const p = path.join(d, e);
       if (statSync(p).isDirectory()) walk(p);
-      else if (/exthost|IIT/i.test(p) && p.endsWith('.log')) out.push(`--- ${path.relative(dir, p)}\n${readFileSync(p, 'utf8').slice(-20_000)}`);
+      else if (/exthost|IIT/i.test(p) && p.endsWith('.log'))
+        out.push(`--- ${path.relative(dir, p)}\n${readFileSync(p, 'utf8').slice(-20_000)}`);
     }
   };
   walk(dir);
