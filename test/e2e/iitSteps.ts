@@ -116,12 +116,15 @@ export function variableRows(page: Page) {
  * Waits until a row of the Variables pane matches `re`; returns every row as
  * one line, whitespace collapsed ("name = value").
  */
-export async function waitForVariable(page: Page, re: RegExp, timeout = 60_000): Promise<string[]> {
+export async function waitForVariable(page: Page, re: RegExp | RegExp[], timeout = 60_000): Promise<string[]> {
+  // Every pattern in one snapshot: a scope's row shows before its children load.
+  const all = Array.isArray(re) ? re : [re];
   const end = Date.now() + timeout;
   for (;;) {
     const rows = (await variableRows(page).allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
-    if (rows.some((r) => re.test(r))) return rows;
-    if (Date.now() > end) throw new Error(`the Variables view never showed ${re}; it shows:\n${rows.join('\n')}`);
+    if (all.every((r) => rows.some((row) => r.test(row)))) return rows;
+    if (Date.now() > end)
+      throw new Error(`the Variables view never showed ${all.join(' and ')}; it shows:\n${rows.join('\n')}`);
     await page.waitForTimeout(250);
   }
 }

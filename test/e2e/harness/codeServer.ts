@@ -198,9 +198,10 @@ export async function launchCodeServer(opts: {
   };
 }
 
-/** Concatenates the log files whose names mention the extension host or IIT Studio. */
+/** Concatenates the log files whose names mention the extension host or IIT Studio (IIT Studio's last, so a tail keeps it). */
 function collectLogs(dir: string): string {
   const out: string[] = [];
+  const iit: string[] = [];
   const walk = (d: string): void => {
     let entries: string[] = [];
     try {
@@ -212,9 +213,9 @@ function collectLogs(dir: string): string {
       const p = path.join(d, e);
       if (statSync(p).isDirectory()) walk(p);
       else if (/exthost|IIT/i.test(p) && p.endsWith('.log'))
-        out.push(`--- ${path.relative(dir, p)}\n${readFileSync(p, 'utf8').slice(-20_000)}`);
+        (/IIT/.test(e) ? iit : out).push(`--- ${path.relative(dir, p)}\n${readFileSync(p, 'utf8').slice(-20_000)}`);
     }
   };
   walk(dir);
-  return out.join('\n');
+  return [...out, ...iit].join('\n');
 }
