@@ -13,7 +13,13 @@ import type { PairGuardFn, SamplingDecl } from './experiment';
 import type { Rng } from './rng';
 
 /** Admissible sources tried per pair when looking for an impactful one. */
-export const IMPACT_TRIES = 64;
+export const IMPACT_TRIES = 256;
+/**
+ * Sources tried on one base before another base is drawn: on some bases no
+ * source can make an impact (PVR: a swap into a quadrant the pointer does
+ * not point at), and keeping them would leave the pair unimpactful.
+ */
+export const IMPACT_TRIES_PER_BASE = 8;
 /** Sources the guard may reject in a row before the sampler gives up. */
 export const GUARD_TRIES = 10_000;
 
@@ -56,7 +62,10 @@ export class PairSampler {
     }
   }
 
-  /** B pairs: the first ⌈impactful·B⌉ are impactful whenever an admissible impactful source is found. */
+  /**
+   * B pairs: the first ⌈impactful·B⌉ are impactful whenever an admissible impactful pair is found (after
+   * IMPACT_TRIES_PER_BASE sources without impact another base is drawn).
+   */
   sample(B: number, rng: Rng): SampledPairs {
     const n = this.split.size;
     const keys = Object.keys(this.sets);
@@ -71,7 +80,7 @@ export class PairSampler {
     const guard = this.opts.guard;
     for (let r = 0; r < B; r++) {
       for (const k of keys) choice[k]![r] = perBatch ? perBatch[k]! : rng.int(this.sets[k]!.length);
-      const b = rng.int(n);
+      let b = rng.int(n);
       bases[r] = b;
       if (!guard && r >= wantImpact) {
         sources[r] = rng.int(n);
@@ -80,6 +89,7 @@ export class PairSampler {
       const rowSwaps = keys.map((k) => this.sets[k]![choice[k]![r]!]!);
       const primSwaps = this.primary ? this.sets[this.primary]![choice[this.primary]![r]!]! : undefined;
       let fallback = -1;
+      let fallbackBase = b;
       let misses = 0;
       for (let t = 0; ; t++) {
         if (t >= GUARD_TRIES) {
@@ -99,13 +109,23 @@ export class PairSampler {
           )
         )
           continue;
-        if (fallback < 0) fallback = s;
+        if (fallback < 0) {
+          fallback = s;
+          fallbackBase = b;
+        }
         if (r >= wantImpact || isImpactful(this.split, b, s, primSwaps!)) {
           fallback = s;
           break;
         }
-        if (++misses >= IMPACT_TRIES) break;
+        if (++misses >= IMPACT_TRIES) {
+          // None impactful: the first admissible pair.
+          b = fallbackBase;
+          break;
+        }
+        // No impact on this base so far: try another.
+        if (misses % IMPACT_TRIES_PER_BASE === 0) b = rng.int(n);
       }
+      bases[r] = b;
       sources[r] = fallback;
     }
     return { bases, sources, choice };

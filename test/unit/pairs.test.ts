@@ -5,11 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  causalModel,
   evaluate,
   experiment,
   IITError,
   isImpactful,
   PairSampler,
+  range,
   Rng,
   Session,
   tf,
@@ -162,6 +164,47 @@ test('evaluation uses the sampling options: a network that bypasses the site sco
     assert.equal(impactful.iia.exact, false);
     assert.equal(impactful.iia.pairs, 1200);
     assert.equal(impactful.iia.overall, 0);
+  } finally {
+    s.dispose();
+  }
+});
+
+test('impactful: 1 finds impactful pairs even where most bases admit none (a pointer model: swaps into the unread variable never matter)', async () => {
+  await tf.setBackend('cpu');
+  // O reads Y1 when P = 0 and Y2 when P = 1; P = 1 on one base in nine, so a swap into Y2 is
+  // impactful only on those bases: keeping the base would miss most of them.
+  const model = causalModel({
+    X1: { values: range(0, 2) },
+    X2: { values: range(0, 2) },
+    P: { values: range(0, 8) },
+    Y1: { values: range(0, 2), parents: ['X1'], f: ({ X1 }) => X1, type: 'Y' },
+    Y2: { values: range(0, 2), parents: ['X2'], f: ({ X2 }) => X2, type: 'Y' },
+    O: { values: range(0, 2), parents: ['P', 'Y1', 'Y2'], f: ({ P, Y1, Y2 }) => (P === 8 ? Y2 : Y1) },
+  });
+  const exp = experiment({
+    model,
+    network: () => handNetwork(),
+    encode: ({ X1, X2 }: { X1?: number; X2?: number }) => encodeMod({ X1, X2 }),
+    alignment: { Y1: { site: 'h', slice: [[0, 3]] }, Y2: { site: 'h', slice: [[3, 6]] } },
+  });
+  const s = new Session(exp, exp.resolve(), 0);
+  try {
+    const split = s.split('train');
+    const intoY2 = s.interventions('typed').filter((sw) => sw[0]!.to === 'Y2');
+    const sets = { typedIit: intoY2 };
+    const p = new PairSampler(split, sets, 'typedIit', { intervention: 'example', impactful: 1 }).sample(
+      500,
+      new Rng(3),
+    );
+    let k = 0;
+    p.bases.forEach((b, r) => (k += isImpactful(split, b, p.sources[r]!, intoY2[p.choice.typedIit![r]!]!) ? 1 : 0));
+    console.log(`impactful swaps into Y2: ${k} of 500 (P = 8 on ${split.size / 9} of ${split.size} bases)`);
+    // 32 bases tried per pair: all but (8/9)^32 ≈ 2% find one that points at Y2 (keeping the first base: 1/9 · 2/3).
+    assert.ok(k >= 475, `${k} of 500`);
+    // Every impactful pair has a base that points at Y2.
+    p.bases.forEach((b, r) => {
+      if (isImpactful(split, b, p.sources[r]!, intoY2[p.choice.typedIit![r]!]!)) assert.equal(split.input(b).P, 8);
+    });
   } finally {
     s.dispose();
   }
