@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tf } from '../engine/tf';
 import { packageRequire as require, packageRoot } from './packageRoot';
-import { installWasmMatMul } from './wasmKernels';
+import { installWasmMatMul, installWasmSlice } from './wasmKernels';
 
 export { measureMatmulPeak } from './measure';
 
@@ -322,7 +322,10 @@ export async function useBackend(name: BackendName | 'auto' | string, opts: UseO
       });
     }
     if (r.name === 'webgpu') loadWebgpu();
-    if (r.name === 'wasm') installWasmMatMul();
+    if (r.name === 'wasm') {
+      installWasmMatMul();
+      installWasmSlice();
+    }
     let ok = false;
     let initError = '';
     try {
