@@ -143,3 +143,37 @@ export function copySlice(
     }
   }
 }
+
+let identityInstalled = false;
+
+/**
+ * Identity (what tfjs's gradient tape runs to keep every saved input, and
+ * `clone`) sharing the input's memory, as the cpu backend does: tfjs-wasm's
+ * copies the whole tensor each time (about a hundred copies of activations per
+ * IIT training step). Safe because no wasm kernel writes into its inputs; the
+ * backend counts references per buffer (its Reshape already shares them).
+ */
+export function installWasmIdentity(): void {
+  if (identityInstalled) return;
+  const original = tf.getKernel('Identity', 'wasm');
+  if (!original) return;
+  identityInstalled = true;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args: KernelArgs) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      (args.backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
+/** Every replacement kernel above, for the wasm backend. */
+export function installWasmKernels(): void {
+  installWasmMatMul();
+  installWasmSlice();
+  installWasmIdentity();
+}

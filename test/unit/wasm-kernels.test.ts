@@ -2,7 +2,7 @@
  * IIT Studio's replacement wasm kernels (server/compute/wasmKernels.ts) give
  * exactly the values of the cpu backend: Slice over every rank and dtype with
  * strided and whole axes, SplitV along each axis, and transposed BatchMatMul;
- * and a slice's gradient (a pad) flows through them.
+ * a slice's gradient (a pad) flows through them; Identity shares buffers safely.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -101,6 +101,23 @@ test('the replacement kernels are the ones wasm runs', async () => {
   assert.ok(k, 'wasm registers Slice');
   // Ours reads the input through a heap view; the stock kernel's readSync copy is what it replaces.
   assert.match(String(k.kernelFunc), /copySlice/);
+});
+
+test('wasm Identity shares the buffer: a clone outlives its source, and assign leaves the clone alone', async () => {
+  await withBackend('wasm', async () => {
+    const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const b = a.clone();
+    const bytes = tf.memory().numBytes;
+    a.dispose();
+    assert.deepEqual(Array.from(await b.data()), [1, 2, 3, 4]);
+    const v = tf.variable(b, false);
+    const c = v.clone();
+    v.assign(tf.tensor([5, 6, 7, 8], [2, 2]));
+    assert.deepEqual(Array.from(await c.data()), [1, 2, 3, 4]);
+    assert.deepEqual(Array.from(await v.data()), [5, 6, 7, 8]);
+    [b, v, c].forEach((t) => t.dispose());
+    assert.ok(tf.memory().numBytes < bytes, 'the shared buffer was freed with its last tensor');
+  });
 });
 
 test('copySlice copies one box of a row-major array', () => {
