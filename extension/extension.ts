@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CancelRequest, RunFinishedNotification, RunsRequest } from '../server/protocol/index';
+import { CancelRequest, PRESET_OBJECTIVES, RunFinishedNotification, RunsRequest } from '../server/protocol/index';
 import type { LossPoint, PairRef, RunView } from '../server/protocol/webview';
 import {
   inspectWithCli,
@@ -896,15 +896,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         validateInput: (v) => (/^[\w-]+$/.test(v) ? undefined : 'letters, digits, _ and - only'),
       });
       if (!name) return;
-      const presets: { label: string; detail: string; objectives: Record<string, number> }[] = [
-        { label: 'IIT', detail: 'task + interchange intervention loss', objectives: { task: 1, iit: 1 } },
-        { label: 'STANDARD', detail: 'task loss only (the paper baseline)', objectives: { task: 1 } },
-        {
-          label: 'IIT + typed',
-          detail: 'task + IIT + typed swaps between variables of one type',
-          objectives: { task: 1, iit: 1, typedIit: 1 },
-        },
-      ];
+      // Table 1's six configurations (server/engine/presets.ts), each objective at weight 1.0 as in the paper.
+      const presets = Object.entries(PRESET_OBJECTIVES).map(([label, objectives]) => ({
+        label,
+        detail: Object.keys(objectives).join(' + '),
+        objectives: objectives as Record<string, number>,
+      }));
       const p = await vscode.window.showQuickPick(presets, { title: `IIT: objectives of ${name}` });
       if (!p) return;
       const text = (await vscode.workspace.openTextDocument(t.uri)).getText();

@@ -10,6 +10,8 @@ import type { Metrics } from '../engine/metrics';
 import type { Report } from '../engine/report';
 
 export type { Metrics, Report };
+// Table 1's presets, offered by the editor's "Add Configuration" (a pure table; no engine code runs in the client).
+export { PRESET_OBJECTIVES } from '../engine/presets';
 
 export interface VariableInfo {
   name: string;
