@@ -50,7 +50,9 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
     throw withLocation(e);
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const out = req.out ?? path.join('.iit', 'runs', `${exp.name}-${session.config.name}-${seed}-${stamp}`);
+  // Config names may hold spaces or '+' ('NO TYPING', 'IIT+MULTI'): keep directory names plain.
+  const config = session.config.name.replace(/[^\w.-]+/g, '_');
+  const out = req.out ?? path.join('.iit', 'runs', `${exp.name}-${config}-${seed}-${stamp}`);
   const run = RunWriter.create(out);
   try {
     run.writeJson('config.json', {

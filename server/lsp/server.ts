@@ -512,7 +512,9 @@ export function startServer(connection: Connection = stdioConnection()): void {
         throw bad(`runId ${JSON.stringify(p.runId)} must match ${RUN_ID}`);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       runId =
-        p.runId ?? `${path.basename(file).replace(/\.[cm]?ts$/, '')}-${p.config ?? 'default'}-${p.seed ?? 0}-${stamp}`;
+        p.runId ??
+        // Config names may hold spaces or '+' ('NO TYPING', 'IIT+MULTI'); a run id must match RUN_ID.
+        `${path.basename(file).replace(/\.[cm]?ts$/, '')}-${(p.config ?? 'default').replace(/[^\w.-]+/g, '_')}-${p.seed ?? 0}-${stamp}`;
       runDir = path.join(dir, runId);
       if (runs.has(runDir) || existsSync(runDir))
         throw bad(`run ${runId} already exists in ${dir}; choose another runId or resume it`);

@@ -231,3 +231,23 @@ test('with one slot, the second training is queued, then runs', async () => {
     rmSync(q.runsDir, { recursive: true, force: true });
   }
 });
+
+test("a configuration named 'NO TYPING' gets a run id that later requests accept", async () => {
+  const PRESETS = 'test/fixtures/lsp/presets.ts';
+  const r = (await h.conn.sendRequest('iit/train', {
+    uri: uriOf(PRESETS),
+    config: 'NO TYPING',
+    backend: 'cpu',
+  })) as Result;
+  assert.match(r.runId, /^presets-NO_TYPING-0-/);
+  assert.equal(path.basename(r.runDir), r.runId);
+  const listed = (await h.conn.sendRequest('iit/runs', { uri: uriOf(PRESETS) })) as { runId: string; status: string }[];
+  assert.equal(listed.find((x) => x.runId === r.runId)?.status, 'finished');
+  const report = (await h.conn.sendRequest('iit/evaluate', { uri: uriOf(PRESETS), runId: r.runId })) as {
+    config: string;
+    metrics: unknown;
+  };
+  assert.equal(report.config, 'NO TYPING');
+  // The run's own weights, evaluated again (exact pairs on this small space): the training's final metrics.
+  assert.deepEqual(report.metrics, r.report.metrics);
+});
