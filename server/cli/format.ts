@@ -16,7 +16,11 @@ export function metricsTable(sets: [string, Metrics][]): string {
   if (!first) return '';
   const splits = Object.keys(first);
   const vars = Object.keys(first[splits[0]!]!.iia.byVariable);
-  const rows: string[][] = [['', 'split', 'behaviour', 'IIA', ...vars.map((v) => `IIA ${v}`), 'pairs']];
+  // Probe accuracy per variable, when a configuration trains probes (MULTI, IIT+MULTI).
+  const probed = Object.keys(first[splits[0]!]!.probe ?? {});
+  const rows: string[][] = [
+    ['', 'split', 'behaviour', 'IIA', ...vars.map((v) => `IIA ${v}`), ...probed.map((v) => `probe ${v}`), 'pairs'],
+  ];
   for (const [label, m] of sets) {
     for (const s of splits) {
       const x = m[s];
@@ -27,6 +31,7 @@ export function metricsTable(sets: [string, Metrics][]): string {
         pct(x.behavioral),
         pct(x.iia.overall),
         ...vars.map((v) => pct(x.iia.byVariable[v])),
+        ...probed.map((v) => pct(x.probe?.[v])),
         `${x.iia.pairs}${x.iia.exact ? ' (all)' : ''}`,
       ]);
     }
