@@ -28,7 +28,7 @@ export interface EvalOptions {
   /** Behavioural accuracy over the first this many examples of each split (default: all), for quick looks at large splits. */
   examples?: number;
   /** Pair sampling (impactful fraction, guard); default the configuration's `evaluation.sampling`. */
-  sampling?: { impactful: number; guard: boolean };
+  sampling?: { impactful: number; guard: boolean; sourcesPerBase?: number };
 }
 
 /** Largest split whose full base × source match grid goes into the metrics. */
@@ -87,7 +87,11 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
       'evaluation',
     );
   // Impactful preference and guards apply to sampled pairs.
-  const exact = n * n * all.length <= opts.exactLimit! && !(sampling.impactful > 0) && !guard;
+  const exact =
+    n * n * all.length <= opts.exactLimit! &&
+    !(sampling.impactful > 0) &&
+    !guard &&
+    !((sampling.sourcesPerBase ?? 1) > 1);
   const rng = new Rng(opts.seed ?? 0);
   const hits = new Map<string, { k: number; n: number; grid?: number[] }>();
   for (const swaps of all) {
@@ -100,6 +104,7 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
       : new PairSampler(split, { eval: [swaps] }, 'eval', {
           intervention: 'example',
           impactful: sampling.impactful,
+          sourcesPerBase: sampling.sourcesPerBase ?? 1,
           guard: guard as PairGuardFn | undefined,
           location: session.experiment.location,
         });

@@ -52,6 +52,11 @@ export interface SamplingDecl {
   impactful?: number;
   /** Apply the experiment's `guard` (default: true in training, false in evaluation). */
   guard?: boolean;
+  /**
+   * Sources per base: pairs come in runs of this many sharing one base, and the impactful
+   * fraction holds within each run (MQNLI: 20 sources per base, half impactful). Default 1.
+   */
+  sourcesPerBase?: number;
 }
 
 /**
@@ -261,14 +266,19 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
         optimizer: training.optimizer ?? { type: 'adam', lr: 1e-3 },
         batchSize: training.batchSize ?? 64,
         evalEvery: training.evalEvery ?? 0,
-        sampling: { intervention: ts.intervention ?? 'example', impactful: ts.impactful ?? 0, guard: ts.guard ?? true },
+        sampling: {
+          intervention: ts.intervention ?? 'example',
+          impactful: ts.impactful ?? 0,
+          guard: ts.guard ?? true,
+          sourcesPerBase: ts.sourcesPerBase ?? 1,
+        },
       },
       evaluation: {
         splits: evaluation.splits ?? [],
         pairs: evaluation.pairs ?? 2000,
         before: evaluation.before ?? false,
         exactLimit: evaluation.exactLimit ?? 250_000,
-        sampling: { impactful: es.impactful ?? 0, guard: es.guard ?? false },
+        sampling: { impactful: es.impactful ?? 0, guard: es.guard ?? false, sourcesPerBase: es.sourcesPerBase ?? 1 },
       },
       alignment: (c?.alignment ?? d.alignment) as AlignmentDecl,
     };
@@ -295,6 +305,12 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
     ] as const) {
       if (!(s.impactful >= 0 && s.impactful <= 1))
         throw err(`${where}.sampling.impactful = ${s.impactful}`, 'give a fraction between 0 and 1 (e.g. 0.5)', where);
+      if (!(Number.isInteger(s.sourcesPerBase) && s.sourcesPerBase >= 1))
+        throw err(
+          `${where}.sampling.sourcesPerBase = ${s.sourcesPerBase}`,
+          'give a whole number of sources per base, at least 1 (MQNLI uses 20)',
+          where,
+        );
       if (s.guard && !d.guard && (where === 'evaluation' || ts.guard === true)) {
         throw err(
           `${where}.sampling.guard is set but the experiment has no guard`,
@@ -314,10 +330,11 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
       r.training.pairs === 'all' &&
       (r.training.sampling.impactful > 0 ||
         (r.training.sampling.guard && d.guard) ||
-        r.training.sampling.intervention === 'batch')
+        r.training.sampling.intervention === 'batch' ||
+        r.training.sampling.sourcesPerBase > 1)
     ) {
       throw err(
-        "pairs: 'all' enumerates every pair, so it cannot prefer impactful pairs, apply a guard or fix one intervention per batch",
+        "pairs: 'all' enumerates every pair, so it cannot prefer impactful pairs, apply a guard, fix one intervention per batch or group sources per base",
         "use pairs: 'sample'",
         'training',
       );

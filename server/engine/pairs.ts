@@ -33,6 +33,8 @@ export interface SampledPairs {
 export interface SamplerOptions {
   intervention: NonNullable<SamplingDecl['intervention']>;
   impactful: number;
+  /** Pairs come in runs of this many sharing one base (default 1); the impactful fraction holds per run. */
+  sourcesPerBase?: number;
   guard?: PairGuardFn;
   location?: SourceLocation;
 }
@@ -51,6 +53,16 @@ export class PairSampler {
     readonly primary: string | undefined,
     readonly opts: SamplerOptions,
   ) {
+    const k = opts.sourcesPerBase ?? 1;
+    if (!(Number.isInteger(k) && k >= 1)) {
+      throw new IITError(
+        'bad-config',
+        `sampling.sourcesPerBase = ${k}`,
+        'give a whole number of sources per base, at least 1 (MQNLI uses 20)',
+        opts.location,
+        'sampling',
+      );
+    }
     if (!(opts.impactful >= 0 && opts.impactful <= 1)) {
       throw new IITError(
         'bad-config',
@@ -76,13 +88,19 @@ export class PairSampler {
       this.opts.intervention === 'batch'
         ? Object.fromEntries(keys.map((k) => [k, rng.int(this.sets[k]!.length)]))
         : undefined;
-    const wantImpact = this.primary ? Math.ceil(this.opts.impactful * B - 1e-9) : 0;
+    const perBase = this.opts.sourcesPerBase ?? 1;
+    // With runs of sources per base the impactful share holds within each run (the base stays).
+    const runLength = perBase > 1 ? perBase : B;
+    const wantImpact = this.primary ? Math.ceil(this.opts.impactful * runLength - 1e-9) : 0;
     const guard = this.opts.guard;
+    let runBase = -1;
     for (let r = 0; r < B; r++) {
       for (const k of keys) choice[k]![r] = perBatch ? perBatch[k]! : rng.int(this.sets[k]!.length);
-      let b = rng.int(n);
+      const j = r % runLength;
+      if (perBase === 1 || j === 0) runBase = rng.int(n);
+      let b = runBase;
       bases[r] = b;
-      if (!guard && r >= wantImpact) {
+      if (!guard && j >= wantImpact) {
         sources[r] = rng.int(n);
         continue;
       }
@@ -113,7 +131,7 @@ export class PairSampler {
           fallback = s;
           fallbackBase = b;
         }
-        if (r >= wantImpact || isImpactful(this.split, b, s, primSwaps!)) {
+        if (j >= wantImpact || isImpactful(this.split, b, s, primSwaps!)) {
           fallback = s;
           break;
         }
@@ -122,8 +140,8 @@ export class PairSampler {
           b = fallbackBase;
           break;
         }
-        // No impact on this base so far: try another.
-        if (misses % IMPACT_TRIES_PER_BASE === 0) b = rng.int(n);
+        // No impact on this base so far: try another (unless the run keeps its base).
+        if (perBase === 1 && misses % IMPACT_TRIES_PER_BASE === 0) b = rng.int(n);
       }
       bases[r] = b;
       sources[r] = fallback;

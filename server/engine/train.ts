@@ -89,7 +89,7 @@ export class Trainer {
   ) {
     const t = session.config.training;
     const w = session.config.objectives;
-    t.sampling ??= { intervention: 'example', impactful: 0, guard: true };
+    t.sampling ??= { intervention: 'example', impactful: 0, guard: true, sourcesPerBase: 1 };
     this.rng = new Rng(seed ^ 0x5eed);
     // Built after the session, so the probes' parameters (in net.params) are optimised and checkpointed too.
     this.optimizer = new Optimizer(t.optimizer, t.schedule, session.net.params);
@@ -108,6 +108,7 @@ export class Trainer {
       this.sampler = new PairSampler(this.pairSplit, this.sets, impactOf, {
         intervention: t.sampling.intervention,
         impactful: t.sampling.impactful,
+        sourcesPerBase: t.sampling.sourcesPerBase,
         guard: guard as PairGuardFn | undefined,
         location: session.experiment.location,
       });
@@ -151,7 +152,12 @@ export class Trainer {
     if (this.explicit || t.pairs === 'sample') return false;
     // Impactful preference, a guard, or one intervention per batch need sampled pairs.
     const sm = t.sampling;
-    if (sm.impactful > 0 || sm.intervention === 'batch' || (sm.guard && this.session.experiment.decl.guard))
+    if (
+      sm.impactful > 0 ||
+      sm.intervention === 'batch' ||
+      (sm.sourcesPerBase ?? 1) > 1 ||
+      (sm.guard && this.session.experiment.decl.guard)
+    )
       return false;
     const n = this.pairSplit.size;
     const k = this.primary() ? this.sets[this.primary()!]!.length : 1;

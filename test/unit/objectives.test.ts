@@ -125,6 +125,8 @@ test('declaration errors name the fix: unknown objective, probe kind and rank, i
   );
   throws(() => cfg({ objectives: { probe: 1 }, probe: { kind: 'lowRank', rank: 0 } }).resolve('C'), /probe rank 0/);
   throws(() => cfg({ training: { sampling: { impactful: 1.5 } } }).resolve('C'), /impactful = 1.5/);
+  throws(() => cfg({ evaluation: { sampling: { sourcesPerBase: 2.5 } } }).resolve('C'), /sourcesPerBase = 2.5/);
+  throws(() => cfg({ training: { pairs: 'all', sampling: { sourcesPerBase: 20 } } }).resolve('C'), /pairs: 'all'/);
   throws(() => cfg({ evaluation: { sampling: { guard: true } } }).resolve('C'), /no guard/);
   throws(() => cfg({ training: { pairs: 'all', sampling: { impactful: 0.5 } } }).resolve('C'), /pairs: 'all'/);
   const probeX = cfg({ objectives: { task: 1, probe: 1 }, probe: { variables: ['X1'] } });

@@ -209,3 +209,36 @@ test('impactful: 1 finds impactful pairs even where most bases admit none (a poi
     s.dispose();
   }
 });
+
+test('sourcesPerBase: 20 with impactful 0.5 gives runs of 20 pairs on one base, at least half of each run impactful (MQNLI)', async () => {
+  await tf.setBackend('cpu');
+  const exp = make();
+  const s = new Session(exp, exp.resolve(), 0);
+  try {
+    const split = s.split('train');
+    const sets = { typedIit: s.interventions('typed') };
+    const p = new PairSampler(split, sets, 'typedIit', {
+      intervention: 'example',
+      impactful: 0.5,
+      sourcesPerBase: 20,
+    }).sample(200, new Rng(11));
+    const runBases = new Set<number>();
+    for (let run = 0; run < 10; run++) {
+      const rows = Array.from({ length: 20 }, (_, j) => 20 * run + j);
+      assert.equal(new Set(rows.map((r) => p.bases[r])).size, 1, `run ${run} shares one base`);
+      runBases.add(p.bases[20 * run]!);
+      const impactful = rows.filter((r) =>
+        isImpactful(split, p.bases[r]!, p.sources[r]!, sets.typedIit[p.choice.typedIit![r]!]!),
+      ).length;
+      assert.ok(impactful >= 10, `run ${run}: ${impactful} of 20 impactful`);
+    }
+    assert.ok(runBases.size > 1, 'runs draw their own bases');
+    assert.throws(
+      () => new PairSampler(split, sets, 'typedIit', { intervention: 'example', impactful: 0, sourcesPerBase: 0 }),
+      (e: unknown) =>
+        e instanceof IITError && /sourcesPerBase = 0/.test(e.message) && /MQNLI uses 20/.test(e.fix ?? ''),
+    );
+  } finally {
+    s.dispose();
+  }
+});
