@@ -127,8 +127,19 @@ export class SourceIndex {
     );
   }
 
-  alignmentDecls(): { name: string; node: ts.ObjectLiteralElementLike }[] {
-    return this.alignments().flatMap((a) =>
+  /** A configuration's own object literal (`configs: { name: {...} }`), when written out in the file. */
+  configDecl(name: string): ts.ObjectLiteralExpression | undefined {
+    for (const exp of this.experiments) {
+      const configs = objectOf(valueOf(prop(exp, 'configs')), this.sf);
+      const c = configs ? objectOf(valueOf(prop(configs, name)), this.sf) : undefined;
+      if (c) return c;
+    }
+    return undefined;
+  }
+
+  alignmentDecls(config?: ts.ObjectLiteralExpression): { name: string; node: ts.ObjectLiteralElementLike }[] {
+    const own = config ? objectOf(valueOf(prop(config, 'alignment')), this.sf) : undefined;
+    return (own ? [own] : this.alignments()).flatMap((a) =>
       a.properties.flatMap((p) => (propName(p) ? [{ name: propName(p)!, node: p }] : [])),
     );
   }
@@ -171,10 +182,17 @@ export class SourceIndex {
         if (el) return this.range(el);
       }
     }
-    const isAlignment = ALIGNMENT_CODES.has(e.code) || /^alignment:/.test(e.message);
+    // "configuration C: ..." — an error of configuration C: on its declaration when the file writes it out.
+    const configName = /^configuration ([^:]+): /.exec(e.message)?.[1];
+    const config = configName !== undefined ? this.configDecl(configName) : undefined;
+    const isAlignment = ALIGNMENT_CODES.has(e.code) || /^(configuration [^:]+: )?alignment:/.test(e.message);
+    if (config && !isAlignment) {
+      const p = prop(config, e.subject);
+      return this.range(p ?? config.parent);
+    }
     if (isAlignment) {
       const d = this.nearest(
-        this.alignmentDecls().filter((x) => x.name === e.subject),
+        this.alignmentDecls(config).filter((x) => x.name === e.subject),
         line,
       );
       if (d) {

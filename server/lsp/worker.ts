@@ -5,7 +5,9 @@
  */
 import '../engine/index';
 import '../pvr/index';
+import { Alignment } from '../engine/alignment';
 import { IITError, type SourceLocation } from '../engine/errors';
+import type { Experiment } from '../engine/experiment';
 import { loadExperiment, refine } from '../engine/loader';
 import { Session } from '../engine/session';
 import { tf } from '../engine/tf';
@@ -56,6 +58,25 @@ function toError(e: unknown): WorkerError {
 }
 
 const send = (m: WorkerMessage) => process.send?.(m);
+
+/**
+ * Every configuration besides the default one, as far as it can be checked without building
+ * another network: its settings resolve, and an alignment of its own fits the network.
+ */
+function checkConfigs(exp: Experiment, session: Session): void {
+  const own = JSON.stringify(session.config.alignment);
+  for (const name of exp.configNames.slice(1)) {
+    try {
+      const c = exp.resolve(name);
+      if (JSON.stringify(c.alignment) !== own)
+        new Alignment(c.alignment, exp.model as never, session.net, exp.location).dispose();
+    } catch (e) {
+      if (!(e instanceof IITError) || e.message.startsWith(`configuration ${name}:`)) throw e;
+      // Name the configuration, so the editor puts the error on its declaration.
+      throw new IITError(e.code, `configuration ${name}: ${e.message}`, e.fix, e.location, e.subject);
+    }
+  }
+}
 let cancel = false;
 /** The last step finished when the cancel arrived. */
 let step = 0;
@@ -67,6 +88,7 @@ async function run(job: Job): Promise<void> {
     const exp = await loadExperiment(job.file);
     const session = new Session(exp, exp.resolve(), 0);
     try {
+      checkConfigs(exp, session);
       send({ type: 'info', info: describeExperiment(exp, session) });
     } finally {
       session.dispose();

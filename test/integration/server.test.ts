@@ -91,6 +91,18 @@ const cases: [
     /A's equation returns 2 on input \{X1=F, X2=F\}, outside boolean/,
   ],
   [
+    'config-overlap',
+    'overlap',
+    () => entry(`${dir}/config-overlap.ts`, 'B: {', find(`${dir}/config-overlap.ts`, 'wide: {').line),
+    /^configuration wide: alignment: B and A overlap at site h1/,
+  ],
+  [
+    'config-objective',
+    'bad-config',
+    () => exact(`${dir}/config-objective.ts`, 'objectives: { task: 1, itt: 1 }'),
+    /^configuration typo: unknown objective 'itt'/,
+  ],
+  [
     'no-dependency',
     'bad-config',
     () => entry(`${dir}/no-dependency.ts`, 'B: {', alignAt(`${dir}/no-dependency.ts`)),
