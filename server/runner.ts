@@ -24,6 +24,9 @@ export interface TrainRequest {
   /** Run directory to create; default `.iit/runs/<experiment>-<config>-<seed>-<time>` beside the cwd. */
   out?: string;
   params?: boolean;
+  /** Overrides of the configuration's training length and batch size (quick looks, smoke runs). */
+  steps?: number;
+  batchSize?: number;
   hooks?: TrainHooks;
   log?: (msg: string) => void;
 }
@@ -44,6 +47,11 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
   let backend: string;
   try {
     const config = exp.resolve(req.config);
+    if (req.steps !== undefined) {
+      config.training.steps = req.steps;
+      delete config.training.epochs;
+    }
+    if (req.batchSize !== undefined) config.training.batchSize = req.batchSize;
     backend = await activateBackend(req.backend ?? 'auto', req.log, await kernelsNeeded(exp, config, seed));
     session = new Session(exp, config, seed);
   } catch (e) {

@@ -21,6 +21,7 @@ const HELP = `iit-studio — interchange intervention training
 
 usage:
   iit-studio train <file> [--config NAME] [--seed N] [--backend NAME] [--out DIR] [--json] [--params]
+                                [--steps N] [--batch N]   (override the configuration's length and batch)
   iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
   iit-studio inspect <file> [--config NAME] [--json]
   iit-studio table <file> [--configs A,B,...] [--seeds N] [--backend NAME] [--store DIR] [--json | --md]
@@ -37,6 +38,12 @@ function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
 }
 
+function positive(v: string | true, name: string): number {
+  const n = intFlag(v, name, 0);
+  if (n < 1) throw new UsageError(`--${name} takes a positive integer`);
+  return n;
+}
+
 async function cmdTrain(file: string, flags: Record<string, string | true>): Promise<void> {
   const json = !!flags.json;
   const bar = new ProgressBar(!json && process.stderr.isTTY === true);
@@ -47,6 +54,8 @@ async function cmdTrain(file: string, flags: Record<string, string | true>): Pro
     backend: typeof flags.backend === 'string' ? flags.backend : undefined,
     out: typeof flags.out === 'string' ? flags.out : undefined,
     params: !!flags.params,
+    ...(flags.steps !== undefined ? { steps: positive(flags.steps, 'steps') } : {}),
+    ...(flags.batch !== undefined ? { batchSize: positive(flags.batch, 'batch') } : {}),
     hooks: { onStep: (p) => bar.update(p) },
   });
   bar.done();

@@ -142,3 +142,17 @@ test('train prints probe accuracy per variable for a configuration with probes (
   // Each split's row: behaviour, IIA, IIA per variable, then the two probe accuracies as percentages.
   for (const row of rows.filter((l) => /^result/.test(l))) assert.match(row, /(\d+\.\d\d%\s+){6}\d+/);
 });
+
+test('train --steps/--batch override the configuration for a quick look; bad values are usage errors', () => {
+  const out = path.join(tmp, 'short');
+  const r = cli('train', 'samples/conjunction/train.ts', '--steps', '3', '--batch', '4', '--json', '--out', out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { steps: number }).steps, 3);
+  const cfg = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as {
+    resolved: { training: { steps: number; batchSize: number } };
+  };
+  assert.deepEqual([cfg.resolved.training.steps, cfg.resolved.training.batchSize], [3, 4]);
+  const bad = cli('train', 'samples/conjunction/train.ts', '--steps', '0');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--steps takes a positive integer/);
+});
