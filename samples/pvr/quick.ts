@@ -1,7 +1,7 @@
 // MNIST-PVR (paper §4, Table 1) on CPU: the quick quadrant-local network, all six presets.
 // `npx iit-studio table samples/pvr/quick.ts --seeds 1` reproduces Table 1's layout on this data.
 import { experiment, presets, quadrantNet } from 'iit-studio';
-import { pvrData, quadrantAlignment } from 'iit-studio/pvr';
+import { pvrData, quadrantSlots } from 'iit-studio/pvr';
 
 // Fashion-MNIST from Debian (or $IIT_DATA_DIR: e.g. real MNIST); grids are sampled, never stored.
 const data = pvrData({ trainGrids: 30_000, testGrids: 2_000, seed: 0 });
@@ -12,8 +12,10 @@ export default experiment({
   network: ({ seed }) => quadrantNet({ classes: 10, seed }),
   encodeBatch: data.encodeBatch,
   data: data.splits,
-  // Y_w ↔ the 7×7×16 quadrant w of the 14×14 stem, above input quadrant w.
-  alignment: quadrantAlignment('stem', 14),
+  // Y_w ↔ the 128 features the shared per-quadrant encoder computes for quadrant w (quad1[w]), above input
+  // quadrant w. (quadrantAlignment('stem', 14), the 7×7×16 stem block, swaps the same information, since quad1
+  // is a function of that block alone; but a probe there trains only the stem.)
+  alignment: quadrantSlots('quad1'),
   configs: presets({
     // impactful: 1 — pairs where the swap changes the answer; uniform pairs rarely move a held-out
     // class into the quadrant the pointer reads, which is what generalises to the test split.

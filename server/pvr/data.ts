@@ -118,6 +118,17 @@ export function quadrantAlignment(site: string, height: number, width = height):
   return Object.fromEntries(PVR_VARIABLES.map((v, q) => [v, block(q)])) as AlignmentDecl<PvrValues>;
 }
 
+/**
+ * Y_w ↔ row w of a site [4, D] that holds one feature vector per quadrant (TL, TR, BL, BR), as the
+ * quick network's shared per-quadrant encoder does: still above input quadrant w, but past the
+ * convolutional stem, so a probe on Y_w (MULTI) trains the encoder that every quadrant shares.
+ */
+export function quadrantSlots(site: string): AlignmentDecl<PvrValues> {
+  return Object.fromEntries(
+    PVR_VARIABLES.map((v, q) => [v, { site, slice: [[q, q + 1]] as [number, number][] }]),
+  ) as AlignmentDecl<PvrValues>;
+}
+
 /** Whether a C_PVR input (global ids) is a grid the systematic split admits for training. */
 export function admissible(labels: ArrayLike<number>, x: Setting<PvrValues>): boolean {
   return isTrainAllowed([labels[x.ITL!]!, labels[x.ITR!]!, labels[x.IBL!]!, labels[x.IBR!]!]);

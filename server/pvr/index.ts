@@ -4,7 +4,7 @@
  * the paper's Table 1.
  */
 export { PVR_INPUTS, PVR_VARIABLES, pvrCausalModel, pvrOutput, type PvrValues, type PvrVariable } from './model';
-export { pvrData, quadrantAlignment, admissible, type PvrData, type PvrDataOptions } from './data';
+export { pvrData, quadrantAlignment, quadrantSlots, admissible, type PvrData, type PvrDataOptions } from './data';
 export { PAPER_TABLE1, type TableNumbers } from './paper';
 export { defaultDataFolder, loadIdxDataset, DEBIAN_FASHION_MNIST } from '../data/idx';
 

@@ -3,7 +3,8 @@
  * IIT steps on the best backend that has its kernels, its first max-pool is
  * 14×14×64 for 56×56 input and each 7×7 quadrant depends on its own input
  * quadrant; the quick quadrant network's stem is a true stride-p convolution,
- * it is quadrant-local, and wasm has every kernel it needs for training.
+ * it is quadrant-local (so is each slot of its per-quadrant encoder), and wasm
+ * has every kernel it needs for training.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -20,7 +21,7 @@ import {
   tf,
   type Network,
 } from 'iit-studio';
-import { quadrantAlignment } from 'iit-studio/pvr';
+import { quadrantAlignment, quadrantSlots } from 'iit-studio/pvr';
 import { missingKernels, useBackend } from '../../server/compute/backends';
 import { kernelsNeeded } from '../../server/backend';
 
@@ -214,4 +215,47 @@ test('quadrantNet: stem quadrants are local to their input quadrants, and wasm h
   const sel = await useBackend('auto', { requiredKernels: kernels });
   assert.equal(sel.name, 'wasm');
   await tf.setBackend('cpu');
+});
+
+test('quadrantNet: quad1[w] (quadrantSlots) responds to input quadrant w only; the slots align four typed variables', async () => {
+  await tf.setBackend('cpu');
+  const net = quadrantNet({ classes: 10, seed: 4 });
+  try {
+    assert.deepEqual(net.siteShape('quad1'), [4, 128]);
+    const x = tf.randomUniform([1, 56, 56, 1], 0, 1, 'float32', 5);
+    for (let q = 0; q < 4; q++) {
+      const r0 = (q >> 1) * 28;
+      const c0 = (q & 1) * 28;
+      const mask = tf.buffer([1, 56, 56, 1]);
+      for (let r = r0; r < r0 + 28; r++) for (let c = c0; c < c0 + 28; c++) mask.set(1, 0, r, c, 0);
+      const y = tf.add(x, tf.mul(mask.toTensor(), 0.5));
+      const a = net.run({ x }, { outputs: ['quad1'] }).quad1!.arraySync() as number[][][];
+      const b = net.run({ x: y }, { outputs: ['quad1'] }).quad1!.arraySync() as number[][][];
+      for (let k = 0; k < 4; k++) {
+        const d = Math.max(...a[0]![k]!.map((v, i) => Math.abs(v - b[0]![k]![i]!)));
+        if (k === q) assert.ok(d > 1e-3, `slot ${k} ignores input quadrant ${q}`);
+        else assert.equal(d, 0, `slot ${k} sees input quadrant ${q}`);
+      }
+    }
+  } finally {
+    net.dispose();
+  }
+  // The alignment validates against the network: four 128-neuron blocks of one type.
+  const exp = tinyPvr((seed) => quadrantNet({ classes: 10, seed }), 'stem', 14);
+  const slots = experiment({ ...exp.decl, alignment: quadrantSlots('quad1') as never });
+  const s = new Session(slots, slots.resolve(), 0);
+  try {
+    assert.deepEqual(
+      s.alignment.variables.map((v) => s.alignment.entries.get(v)!.shape),
+      [
+        [1, 128],
+        [1, 128],
+        [1, 128],
+        [1, 128],
+      ],
+    );
+    assert.equal(s.interventions('typed').length, 16);
+  } finally {
+    s.dispose();
+  }
 });
