@@ -262,6 +262,14 @@ before(async () => {
       .replace("V2: { site: 'h2' }", "V2: { site: 'h1' }")
       .replace("from './model'", "from './conjunction/model'"),
   );
+  // An experiment file with one deliberate type error: VS Code's TypeScript checks it against the extension's
+  // declarations (the TypeScript server plugin resolves 'iit-studio'; the workspace has no node_modules, no paths).
+  writeFileSync(
+    path.join(ws, 'typecheck.ts'),
+    readFileSync(path.join(root, 'samples/conjunction/figure1.ts'), 'utf8')
+      .replace('steps: 1,', "steps: 'one',")
+      .replace("from './model'", "from './conjunction/model'"),
+  );
   // Two runs of the typed experiment, aligned to h1 and to h2, trained by the installed CLI.
   for (const config of ['h1', 'h2']) {
     const runDir = path.join(ws, '.iit', 'runs', `typed-${config}`);
@@ -337,8 +345,24 @@ test('npm run package: the .vsix holds the bundles and what the server loads at 
     'node_modules/typescript/lib/typescript.js',
     'node_modules/esbuild/package.json',
     'node_modules/vscode-languageclient/package.json',
+    // Declarations for experiment files, the TypeScript server plugin that resolves them, TensorFlow.js's types.
+    'dist/types/engine/index.d.ts',
+    'dist/types/pvr/index.d.ts',
+    'node_modules/iit-studio-ts-plugin/package.json',
+    'node_modules/iit-studio-ts-plugin/dist/index.js',
+    'node_modules/@tensorflow/tfjs/dist/index.d.ts',
+    'node_modules/@tensorflow/tfjs-core/dist/index.d.ts',
+    'node_modules/@tensorflow/tfjs-layers/dist/index.d.ts',
   ])
     assert.ok(existsSync(path.join(extDir, f)), `${f} in the installed extension`);
+  const manifest = JSON.parse(readFileSync(path.join(extDir, 'package.json'), 'utf8')) as {
+    contributes: { typescriptServerPlugins?: { name: string }[] };
+  };
+  assert.deepEqual(
+    manifest.contributes.typescriptServerPlugins?.map((p) => p.name),
+    ['iit-studio-ts-plugin'],
+  );
+  assert.ok(!existsSync(path.join(extDir, 'ts-plugin')), 'the plugin is packaged once, in node_modules');
   assert.ok(!existsSync(path.join(extDir, 'server')), 'sources are left out');
   assert.ok(!existsSync(path.join(extDir, 'test')), 'tests are left out');
 });
@@ -394,6 +418,34 @@ test(
     await openFile('broken.ts');
     await waitForProblem(/V2 and V1 overlap at site h1/);
     await shot('2-problems');
+  }),
+);
+
+test(
+  "experiment files type-check in VS Code: no \"Cannot find module 'iit-studio'\", a type error shown, a hover with experiment's signature",
+  { skip, timeout: 120_000 },
+  reported('types', async () => {
+    await openFile('typecheck.ts');
+    const line = page.locator('.view-lines .view-line', { hasText: 'export default experiment({' }).first();
+    await line.waitFor();
+    const token = line.locator('span', { hasText: /^experiment$/ }).first();
+    // tsserver loads the project (and the plugin) first: hover until its answer carries the signature.
+    const signature = /experiment<\{[^]*\}>\(decl: ExperimentDecl<\{[^]*\}>\): Experiment/;
+    let text = '';
+    for (let i = 0; i < 60 && !signature.test(text); i++) {
+      await token.hover();
+      await page.waitForTimeout(1000);
+      text = (await page.locator('.monaco-hover').allInnerTexts()).join('\n');
+      if (!signature.test(text)) await page.mouse.move(5, 5);
+    }
+    assert.match(text, signature);
+    await shot('2b-types-hover');
+    await page.mouse.move(5, 5);
+    // TypeScript's own check of the file, against the API's types: the wrong option type, and no unresolved import.
+    await waitForProblem(/Type 'string' is not assignable to type 'number'/);
+    const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+    assert.ok(!rows.some((r) => /Cannot find module/.test(r)), rows.join('\n'));
+    await shot('2c-types-problems');
   }),
 );
 
