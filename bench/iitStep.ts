@@ -5,7 +5,8 @@
  * three hidden layers of width W, 2 classes; k variables on equal slices of
  * the first hidden layer. One step: bases and sources through layer 1 in one
  * batch, k patched copies of the bases plus the unpatched bases through the
- * rest in one pass, task + IIT cross-entropy, gradients, one Adam step.
+ * rest in one pass, task + IIT cross-entropy (one weighted cross-entropy over
+ * the stacked rows), gradients, one Adam step.
  * bench/reference/iit_bench.py does exactly this in PyTorch.
  */
 import {
@@ -73,16 +74,16 @@ export function mlpStep(width: number, batch: number, k: number, seed = 0): Step
   const opt = new Optimizer({ type: 'adam', lr: 1e-3 }, undefined, net.params);
   const names = new Map([...net.params].map(([n, v]) => [v.name, n]));
 
+  // task + mean over variables of the IIT losses as one weighted cross-entropy over the stacked rows.
+  const allLabels = Int32Array.from([...yTask, ...yCf.flatMap((y) => [...y])]);
+  const weights = Float32Array.from(allLabels, (_, i) => (i < batch ? 1 / batch : 1 / (k * batch)));
   const step = async () => {
     const { value, grads } = tf.variableGrads(() => {
       const r = interchangeForward(net, alignment, { x: base }, { x: source }, groups, {
         withBase: true,
         training: true,
       });
-      let loss = crossEntropy(head, r.base!, yTask);
-      const iit = r.groups.map((g, v) => crossEntropy(head, g, yCf[v]!));
-      loss = tf.add(loss, tf.div(tf.addN(iit), k));
-      return loss as tf.Scalar;
+      return crossEntropy(head, tf.concat([r.base!, ...r.groups]), allLabels, weights) as tf.Scalar;
     }, net.trainableVariables());
     opt.apply(Object.fromEntries(Object.entries(grads).map(([n, g]) => [names.get(n)!, g])));
     const v = (await value.data())[0]!;

@@ -1,10 +1,15 @@
 /**
- * `npm run bench [-- --json] [-- --quick]`: IIT training throughput (examples/s) and IIA
- * evaluation throughput (pairs/s) per available backend on the hierarchical-
- * equality MLP shape, each as GFLOP/s, as a fraction of the backend's own
- * measured matmul peak, and as a ratio to PyTorch's throughput on the same
- * step measured in the same run (bench/reference/iit_bench.py), plus scaling
- * with batch size, number of typed variables and number of evaluation pairs.
+ * `npm run bench [-- --json] [-- --quick] [-- --resnet]`: IIT training
+ * throughput (examples/s) and IIA evaluation throughput (pairs/s) per
+ * available backend on (a) the hierarchical-equality MLP shape and (b) the
+ * PVR CNNs (the quick quadrant-local network; ResNet-18 with --resnet: one of
+ * its steps takes tens of seconds on CPU backends), each as GFLOP/s, as a
+ * fraction of the backend's own measured matmul peak, and as a ratio to
+ * PyTorch's throughput on the same step measured in the same run
+ * (bench/reference/iit_bench.py, pvr_bench.py), plus scaling with batch size,
+ * number of typed variables and number of evaluation pairs. A backend that
+ * lacks a kernel a step needs (wasm: Conv2DBackpropFilter) is listed under
+ * `skipped` with the reason.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,21 +17,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { tf } from 'iit-studio';
 import { mlpStep, timeIt } from './iitStep';
+import { pvrStep, type PvrNet } from './pvrStep';
 import * as compute from '../server/compute/backends';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const quick = args.has('--quick');
+const resnet = args.has('--resnet');
+// With --json the human-readable lines go to stderr, so stdout stays one JSON document.
 const log = (m: string) => {
-  if (!json) console.log(m);
+  if (json) process.stderr.write(`${m}\n`);
+  else console.log(m);
 };
 
 interface Result {
   task: string;
   phase: 'train' | 'eval';
   backend: string;
-  width: number;
+  /** MLP hidden width; null for the PVR CNNs. */
+  width: number | null;
   batch: number;
   k: number;
   examplesPerSecond: number;
@@ -36,38 +46,63 @@ interface Result {
   ratio: number | null;
 }
 
+interface Skipped {
+  task: string;
+  phase: 'train' | 'eval';
+  backend: string;
+  reason: string;
+}
+
 const PYTHON = '/usr/bin/python3';
 const REFERENCE = path.join(root, 'bench/reference/iit_bench.py');
+const PVR_REFERENCE = path.join(root, 'bench/reference/pvr_bench.py');
 
+/** PyTorch's examples (or pairs) per second on the same step, or null when the reference cannot run. */
 function pytorch(phase: string, width: number, batch: number, k: number): number | null {
-  if (!existsSync(PYTHON) || !existsSync(REFERENCE)) return null;
+  return reference(REFERENCE, [
+    '--task',
+    'mlp',
+    '--width',
+    String(width),
+    '--batch',
+    String(batch),
+    '--phase',
+    phase,
+    '--k',
+    String(k),
+    '--warmup',
+    '2',
+    '--windows',
+    '3',
+  ]);
+}
+
+function pytorchPvr(task: string, phase: string, batch: number, steps: number): number | null {
+  // --swap trainer: one typed swap per pair, as bench/pvrStep.ts (and the trainer) do.
+  return reference(PVR_REFERENCE, [
+    '--task',
+    task,
+    '--swap',
+    'trainer',
+    '--k',
+    '4',
+    '--batch',
+    String(batch),
+    '--phase',
+    phase,
+    '--warmup',
+    '1',
+    '--windows',
+    '3',
+    '--steps',
+    String(steps),
+  ]);
+}
+
+function reference(script: string, argv: string[]): number | null {
+  if (!existsSync(PYTHON) || !existsSync(script)) return null;
   const threads = String(os.cpus().length);
-  const r = spawnSync(
-    PYTHON,
-    [
-      REFERENCE,
-      '--task',
-      'mlp',
-      '--width',
-      String(width),
-      '--batch',
-      String(batch),
-      '--phase',
-      phase,
-      '--k',
-      String(k),
-      '--threads',
-      threads,
-      '--warmup',
-      '2',
-      '--windows',
-      '3',
-    ],
-    {
-      encoding: 'utf8',
-      timeout: 300_000,
-    },
-  );
+  const r = spawnSync(PYTHON, [script, ...argv, '--threads', threads], { encoding: 'utf8', timeout: 600_000 });
   const line = r.stdout?.trim().split('\n').at(-1);
   if (r.status !== 0 || !line) {
     log(
@@ -121,6 +156,84 @@ async function measure(
 
 const fmt = (x: number | null, d = 0) => (x === null ? '—' : x.toFixed(d));
 
+const PVR_TASKS: { net: PvrNet; task: string; batch: number }[] = [
+  { net: 'quick', task: 'pvr-quick', batch: 128 },
+  { net: 'resnet18', task: 'pvr-resnet18', batch: 16 },
+];
+
+/**
+ * The kernels each phase of a PVR step uses, listed by running a cheap copy
+ * (ResNet-18 with 4 channels per stage: the same kernels) under tf.profile on cpu.
+ */
+async function pvrKernels(net: PvrNet): Promise<{ train: string[]; eval: string[] }> {
+  return compute.withBackend('cpu', async () => {
+    const s = pvrStep(net, 16, 0, net === 'resnet18' ? [4, 4, 4, 4] : undefined);
+    try {
+      const train = (await tf.profile(() => s.step())).kernelNames;
+      const evalK = (await tf.profile(() => s.evalStep())).kernelNames;
+      return { train, eval: evalK };
+    } finally {
+      s.dispose();
+    }
+  });
+}
+
+async function measurePvr(
+  backend: compute.BackendName,
+  t: (typeof PVR_TASKS)[number],
+  kernels: { train: string[]; eval: string[] },
+  peak: number,
+  skipped: Skipped[],
+): Promise<Result[]> {
+  const phases: ('train' | 'eval')[] = [];
+  if (t.net === 'resnet18' && backend === 'cpu') {
+    // Pure-JS convolutions: ~0.2 GFLOP/s here against ~22 GFLOP per training step at batch 16.
+    for (const phase of ['train', 'eval'] as const) {
+      skipped.push({ task: t.task, phase, backend, reason: 'pure-JS convolutions: one step takes minutes' });
+    }
+    log(`  ${t.task}: skipped on cpu (pure-JS convolutions: one step takes minutes)`);
+    return [];
+  }
+  for (const phase of ['train', 'eval'] as const) {
+    const missing = await compute.missingKernels(backend, kernels[phase]);
+    if (missing.length) {
+      skipped.push({ task: t.task, phase, backend, reason: `${backend} lacks ${missing.join(', ')}` });
+      log(`  ${t.task} ${phase}: skipped (${backend} lacks ${missing.join(', ')})`);
+    } else phases.push(phase);
+  }
+  if (!phases.length) return [];
+  const slow = t.net === 'resnet18';
+  const s = pvrStep(t.net, t.batch);
+  const out: Result[] = [];
+  try {
+    for (const phase of phases) {
+      // ResNet-18 takes seconds per step on CPU backends: one warm-up and two single-step windows.
+      const opts = slow
+        ? { warmup: 1, windows: 2, minWindow: 0 }
+        : { warmup: 2, windows: 3, minWindow: quick ? 0.2 : 0.5 };
+      const sec = await timeIt(phase === 'train' ? s.step : s.evalStep, opts);
+      const eps = t.batch / sec;
+      const gflops = (eps * (phase === 'train' ? s.trainFlopsPerExample : s.evalFlopsPerPair)) / 1e9;
+      out.push({
+        task: t.task,
+        phase,
+        backend,
+        width: null,
+        batch: t.batch,
+        k: 4,
+        examplesPerSecond: eps,
+        gflops,
+        fractionOfPeak: gflops / peak,
+        pytorchExamplesPerSecond: null,
+        ratio: null,
+      });
+    }
+  } finally {
+    s.dispose();
+  }
+  return out;
+}
+
 async function main() {
   const reports = await compute.probeBackends({ workspaceRoot: root });
   const available = reports.filter((r) => r.available).map((r) => r.name);
@@ -128,8 +241,12 @@ async function main() {
     `backends: ${reports.map((r) => `${r.name} ${r.available ? `✓ ${r.device ?? ''}` : `✗ (${r.reason})`}`).join('; ')}`,
   );
   const results: Result[] = [];
+  const skipped: Skipped[] = [];
   const scaling: Record<string, unknown>[] = [];
   const widths = [16, 256];
+  const pvrTasks = PVR_TASKS.filter((t) => t.net !== 'resnet18' || resnet);
+  const pvrNeeds = new Map<string, { train: string[]; eval: string[] }>();
+  for (const t of pvrTasks) pvrNeeds.set(t.task, await pvrKernels(t.net));
   for (const name of available) {
     await compute.useBackend(name);
     const peak = await compute.measureMatmulPeak(512);
@@ -151,7 +268,22 @@ async function main() {
         );
       }
     }
+    for (const t of pvrTasks) {
+      for (const r of await measurePvr(name, t, pvrNeeds.get(t.task)!, peak, skipped)) {
+        // PyTorch once per task and phase, beside the first backend that runs it.
+        const prev = results.find((x) => x.task === r.task && x.phase === r.phase);
+        r.pytorchExamplesPerSecond = prev
+          ? prev.pytorchExamplesPerSecond
+          : pytorchPvr(t.task, r.phase, t.batch, t.net === 'resnet18' ? 1 : 5);
+        r.ratio = r.pytorchExamplesPerSecond ? r.examplesPerSecond / r.pytorchExamplesPerSecond : null;
+        results.push(r);
+        log(
+          `  ${r.phase.padEnd(5)} ${t.task} batch ${t.batch}: ${fmt(r.examplesPerSecond, 1).padStart(8)} ${r.phase === 'train' ? 'ex/s ' : 'pairs/s'}  ${r.gflops.toFixed(2)} GFLOP/s (${(100 * r.fractionOfPeak).toFixed(0)}% of peak)  PyTorch ${fmt(r.pytorchExamplesPerSecond, 1)}  ratio ${fmt(r.ratio, 3)}`,
+        );
+      }
+    }
   }
+  if (!resnet) log('\npvr-resnet18: not run (one step takes tens of seconds on CPU backends); add --resnet');
 
   // Scaling on the backend `auto` picks.
   const best = (await compute.useBackend('auto')).name;
@@ -193,7 +325,8 @@ async function main() {
     node: process.version,
     tfjs: tf.version.tfjs,
   };
-  if (json) console.log(JSON.stringify({ machine, date: new Date().toISOString(), results, scaling }, null, 2));
+  if (json)
+    console.log(JSON.stringify({ machine, date: new Date().toISOString(), results, skipped, scaling }, null, 2));
 }
 
 main().catch((e) => {

@@ -17,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { tf } from '../engine/tf';
 import { packageRequire as require, packageRoot } from './packageRoot';
-import { installWasmMatMul } from './wasmKernels';
+import { installWasmKernels } from './wasmKernels';
+import { wasmThreadsCount, withWasmThreadShim } from './wasmThreads';
 
 export { measureMatmulPeak } from './measure';
 
@@ -188,12 +189,58 @@ function loadWebgpu(): void {
 let wasmLoaded: { simd: boolean } | undefined;
 
 /**
+ * Threads asked of the wasm backend: IIT_WASM_THREADS (opt-in; default 1, the
+ * single-threaded SIMD build). Read when the backend first initialises.
+ */
+export function wasmThreadsWanted(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.IIT_WASM_THREADS;
+  if (v === undefined || v === '') return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 8) {
+    throw new Error(`IIT_WASM_THREADS must be an integer from 1 to 8, got '${v}': unset it or set e.g. 2`);
+  }
+  return n;
+}
+
+/** Why the wasm backend runs fewer threads than asked, once it has initialised. */
+let wasmThreadsNote: string | undefined;
+
+/**
+ * First activation of wasm. With IIT_WASM_THREADS > 1 it starts the threaded
+ * SIMD build through wasmThreads.ts; if that fails it falls back to the
+ * single-threaded build and records why.
+ */
+async function initWasm(): Promise<boolean> {
+  const want = wasmThreadsWanted();
+  const initialised = wasmThreadsCount() > 0;
+  if (want === 1 || initialised) return tf.setBackend('wasm');
+  let ok = false;
+  let why = '';
+  try {
+    ok = await withWasmThreadShim(want, () => tf.setBackend('wasm'));
+  } catch (e) {
+    why = (e as Error).message;
+  }
+  if (ok) {
+    const got = wasmThreadsCount();
+    if (got !== want) wasmThreadsNote = `${want} threads asked, the threaded build started ${got}`;
+    return true;
+  }
+  wasmThreadsNote = `threaded build failed to start (${why || 'initialisation failed'}): single-threaded`;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  return tf.setBackend('wasm');
+}
+
+function wasmDevice(simd: boolean): string {
+  const n = wasmThreadsCount() > 0 ? wasmThreadsCount() : wasmThreadsWanted();
+  return `WebAssembly${simd ? ' SIMD' : ''}, ${n} thread${n === 1 ? '' : 's'}${wasmThreadsNote ? ` (${wasmThreadsNote})` : ''}`;
+}
+
+/**
  * Loads tfjs-backend-wasm with its .wasm binaries taken from the package's own
  * dist folder (a plain file-path prefix works in Node: Emscripten reads it with
  * fs), so the backend also works when IIT Studio's code is bundled elsewhere.
- * Multi-threaded wasm is not possible in Node: tfjs reports no thread support
- * there, and forcing it fails because its pthread workers load from a Blob
- * URL, which Node's worker_threads refuse.
+ * Multi-threading is opt-in (wasmThreadsWanted, wasmThreads.ts).
  */
 async function loadWasm(): Promise<{ simd: boolean }> {
   if (wasmLoaded) return wasmLoaded;
@@ -214,7 +261,7 @@ async function probe(name: BackendName, workspaceRoot?: string): Promise<Backend
   if (name === 'wasm') {
     try {
       const { simd } = await loadWasm();
-      return { name, available: true, device: `WebAssembly${simd ? ' SIMD' : ''}, 1 thread` };
+      return { name, available: true, device: wasmDevice(simd) };
     } catch (e) {
       return { name, available: false, reason: gist('@tensorflow/tfjs-backend-wasm', e) };
     }
@@ -257,7 +304,9 @@ export async function missingKernels(name: BackendName, kernels: string[]): Prom
   // A backend's kernels register when its package loads; webgpu's only once navigator.gpu exists.
   if (name === 'webgpu') loadWebgpu();
   if (name === 'wasm') await loadWasm();
-  return kernels.filter((k) => !tf.getKernel(k, TF_NAME[name]));
+  // tf.profile also lists scopes that are not kernels (a customGrad op is 'unnamed scope'): only
+  // names that are kernels on cpu, where the work was profiled, can be missing elsewhere.
+  return kernels.filter((k) => tf.getKernel(k, 'cpu') && !tf.getKernel(k, TF_NAME[name]));
 }
 
 /**
@@ -322,11 +371,11 @@ export async function useBackend(name: BackendName | 'auto' | string, opts: UseO
       });
     }
     if (r.name === 'webgpu') loadWebgpu();
-    if (r.name === 'wasm') installWasmMatMul();
+    if (r.name === 'wasm') installWasmKernels();
     let ok = false;
     let initError = '';
     try {
-      ok = await tf.setBackend(TF_NAME[r.name]);
+      ok = r.name === 'wasm' ? await initWasm() : await tf.setBackend(TF_NAME[r.name]);
       if (ok) await tf.ready();
     } catch (e) {
       ok = false;
@@ -338,8 +387,9 @@ export async function useBackend(name: BackendName | 'auto' | string, opts: UseO
       fallbacks.push({ name: r.name, reason });
       continue;
     }
-    opts.log?.(`backend: ${r.name}${r.device ? ` (${r.device})` : ''}`);
-    return { name: r.name, device: r.device, fallbacks };
+    const device = r.name === 'wasm' ? wasmDevice(wasmLoaded?.simd ?? true) : r.device;
+    opts.log?.(`backend: ${r.name}${device ? ` (${device})` : ''}`);
+    return { name: r.name, device, fallbacks };
   }
   throw new Error(`no backend is available: ${fallbacks.map((f) => `${f.name}: ${f.reason}`).join('; ')}`);
 }

@@ -113,6 +113,8 @@ test('auto ranking: a hardware adapter leads, a software one goes after wasm but
 test('requiredKernels [Conv2DBackpropFilter] skips wasm and says why', async () => {
   assert.deepEqual(await missingKernels('wasm', ['Conv2DBackpropFilter', 'BatchMatMul']), ['Conv2DBackpropFilter']);
   assert.deepEqual(await missingKernels('cpu', ['Conv2DBackpropFilter', 'BatchMatMul']), []);
+  // tf.profile lists a custom-gradient op (the cross-entropy's) as 'unnamed scope': not a kernel, never missing.
+  assert.deepEqual(await missingKernels('wasm', ['unnamed scope', 'Conv2DBackpropFilter']), ['Conv2DBackpropFilter']);
   const sel = await useBackend('auto', { requiredKernels: ['Conv2DBackpropFilter'] });
   assert.notEqual(sel.name, 'wasm');
   if (AUTO_ORDER.indexOf(sel.name) > AUTO_ORDER.indexOf('wasm') || sel.name === 'webgpu') {
