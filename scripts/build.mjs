@@ -12,8 +12,11 @@ const external = ['@tensorflow/*', 'webgpu', 'esbuild', 'typescript', 'vscode'];
 // Declarations of the public API for experiment files (dist/types), emitted by tsc beside the bundles: a cold build
 // takes seconds, `-b` skips it when no source changed.
 const tsc = createRequire(import.meta.url).resolve('typescript/lib/tsc.js');
+// -b trusts its build info (dist/types.tsbuildinfo): with the declarations deleted, rebuild them anyway.
+const typesMissing = ['engine', 'pvr'].some((m) => !existsSync(path.join(root, 'dist/types', m, 'index.d.ts')));
 const declarations = new Promise((resolve, reject) => {
-  const child = spawn(process.execPath, [tsc, '-b', path.join(root, 'scripts/tsconfig.types.json')], {
+  const tscArgs = [tsc, '-b', path.join(root, 'scripts/tsconfig.types.json'), ...(typesMissing ? ['--force'] : [])];
+  const child = spawn(process.execPath, tscArgs, {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
