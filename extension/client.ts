@@ -119,7 +119,18 @@ export class ServerConnection implements vscode.Disposable {
   /** Tells the running server that the workspace became trusted (iit/setTrusted); it re-checks open files. */
   async trustGranted(): Promise<void> {
     this.output.appendLine('workspace trusted: the server may now load and run experiments');
-    if (this.client?.isRunning()) await this.client.sendNotification(SetTrustedNotification, { trusted: true });
+    const client = this.client;
+    // Still starting: restarting now would stop a client that is not running yet (and leave a second server).
+    if (client && client.state === State.Starting)
+      await new Promise<void>((resolve) => {
+        const sub = client.onDidChangeState((e) => {
+          if (e.newState !== State.Starting) {
+            sub.dispose();
+            resolve();
+          }
+        });
+      });
+    if (client?.isRunning()) await client.sendNotification(SetTrustedNotification, { trusted: true });
     else await this.restart();
   }
 
