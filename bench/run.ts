@@ -124,15 +124,15 @@ async function measure(
   const s = mlpStep(width, batch, k);
   try {
     const window = quick ? 0.2 : 0.5;
-    const tTrain = await timeIt(() => s.step(), { warmup: 2, windows: 3, minWindow: window });
-    const tEval = await timeIt(() => s.evalStep(), { warmup: 2, windows: 3, minWindow: window });
     const out: Result[] = [];
-    for (const [phase, t, n, flops] of [
-      ['train', tTrain, batch, s.trainFlopsPerExample],
-      ['eval', tEval, batch * k, s.evalFlopsPerPair],
+    for (const [phase, n, flops] of [
+      ['train', batch, s.trainFlopsPerExample],
+      ['eval', batch * k, s.evalFlopsPerPair],
     ] as const) {
+      const t = await timeIt(phase === 'train' ? s.step : s.evalStep, { warmup: 2, windows: 3, minWindow: window });
       const eps = n / t;
       const gflops = (eps * flops) / 1e9;
+      // Right after ours: on a shared machine, the two measurements see the same load.
       const py = ref ? pytorch(phase, width, batch, k) : null;
       out.push({
         task: 'mlp-hierarchical-equality',
@@ -214,6 +214,7 @@ async function measurePvr(
       const sec = await timeIt(phase === 'train' ? s.step : s.evalStep, opts);
       const eps = t.batch / sec;
       const gflops = (eps * (phase === 'train' ? s.trainFlopsPerExample : s.evalFlopsPerPair)) / 1e9;
+      const py = pytorchPvr(t.task, phase, t.batch, slow ? 1 : 5);
       out.push({
         task: t.task,
         phase,
@@ -224,8 +225,8 @@ async function measurePvr(
         examplesPerSecond: eps,
         gflops,
         fractionOfPeak: gflops / peak,
-        pytorchExamplesPerSecond: null,
-        ratio: null,
+        pytorchExamplesPerSecond: py,
+        ratio: py ? eps / py : null,
       });
     }
   } finally {
@@ -252,16 +253,9 @@ async function main() {
     const peak = await compute.measureMatmulPeak(512);
     log(`\n${name}: matmul peak ${peak.toFixed(2)} GFLOP/s`);
     for (const width of widths) {
-      // The PyTorch reference is backend-independent: measure it once, beside the first backend.
-      const rs = await measure(name, width, 1024, 2, peak, results.length < 2 * widths.length);
+      // PyTorch is measured beside every backend, right after the same step on it.
+      const rs = await measure(name, width, 1024, 2, peak, true);
       for (const r of rs) {
-        const prev = results.find(
-          (x) => x.phase === r.phase && x.width === r.width && x.pytorchExamplesPerSecond !== null,
-        );
-        if (r.pytorchExamplesPerSecond === null && prev) {
-          r.pytorchExamplesPerSecond = prev.pytorchExamplesPerSecond;
-          r.ratio = r.examplesPerSecond / prev.pytorchExamplesPerSecond!;
-        }
         results.push(r);
         log(
           `  ${r.phase.padEnd(5)} width ${String(width).padStart(4)}: ${fmt(r.examplesPerSecond).padStart(8)} ${r.phase === 'train' ? 'ex/s ' : 'pairs/s'}  ${r.gflops.toFixed(2)} GFLOP/s (${(100 * r.fractionOfPeak).toFixed(0)}% of peak)  PyTorch ${fmt(r.pytorchExamplesPerSecond)}  ratio ${fmt(r.ratio, 3)}`,
@@ -271,11 +265,6 @@ async function main() {
     for (const t of pvrTasks) {
       for (const r of await measurePvr(name, t, pvrNeeds.get(t.task)!, peak, skipped)) {
         // PyTorch once per task and phase, beside the first backend that runs it.
-        const prev = results.find((x) => x.task === r.task && x.phase === r.phase);
-        r.pytorchExamplesPerSecond = prev
-          ? prev.pytorchExamplesPerSecond
-          : pytorchPvr(t.task, r.phase, t.batch, t.net === 'resnet18' ? 1 : 5);
-        r.ratio = r.pytorchExamplesPerSecond ? r.examplesPerSecond / r.pytorchExamplesPerSecond : null;
         results.push(r);
         log(
           `  ${r.phase.padEnd(5)} ${t.task} batch ${t.batch}: ${fmt(r.examplesPerSecond, 1).padStart(8)} ${r.phase === 'train' ? 'ex/s ' : 'pairs/s'}  ${r.gflops.toFixed(2)} GFLOP/s (${(100 * r.fractionOfPeak).toFixed(0)}% of peak)  PyTorch ${fmt(r.pytorchExamplesPerSecond, 1)}  ratio ${fmt(r.ratio, 3)}`,
