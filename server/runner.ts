@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { evaluate } from './engine/evaluate';
 import { IITError } from './engine/errors';
 import { loadExperiment, refine } from './engine/loader';
+import { plainName } from './engine/names';
 import { buildReport, readRunWeights, RunWriter, type Report } from './engine/report';
 import { Session } from './engine/session';
 import { train, type TrainHooks } from './engine/train';
@@ -58,9 +59,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
     throw withLocation(e);
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  // Config names may hold spaces or '+' ('NO TYPING', 'IIT+MULTI'): keep directory names plain.
-  const config = session.config.name.replace(/[^\w.-]+/g, '_');
-  const out = req.out ?? path.join('.iit', 'runs', `${exp.name}-${config}-${seed}-${stamp}`);
+  const out = req.out ?? path.join('.iit', 'runs', `${exp.name}-${plainName(session.config.name)}-${seed}-${stamp}`);
   const run = RunWriter.create(out);
   try {
     run.writeJson('config.json', {

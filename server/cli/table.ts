@@ -11,6 +11,7 @@ import path from 'node:path';
 import { IITError } from '../engine/errors';
 import { loadExperiment } from '../engine/loader';
 import type { Metrics } from '../engine/metrics';
+import { plainName as slug } from '../engine/names';
 import type { Report } from '../engine/report';
 import { PAPER_TABLE1, type TableNumbers } from '../pvr/paper';
 import { trainRun, type TrainRequest } from '../runner';
@@ -65,11 +66,6 @@ export function stat(xs: number[]): Stat {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const v = xs.length > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) : 0;
   return { mean, std: Math.sqrt(v) };
-}
-
-/** A file-system-safe directory name for a configuration ('IIT+MULTI', 'NO TYPING'). */
-function slug(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
 function stable(x: unknown): string {

@@ -28,6 +28,7 @@ import {
   type Hover,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { plainName } from '../engine/names';
 import type { Report } from '../engine/report';
 import {
   CancelRequest,
@@ -514,7 +515,7 @@ export function startServer(connection: Connection = stdioConnection()): void {
       runId =
         p.runId ??
         // Config names may hold spaces or '+' ('NO TYPING', 'IIT+MULTI'); a run id must match RUN_ID.
-        `${path.basename(file).replace(/\.[cm]?ts$/, '')}-${(p.config ?? 'default').replace(/[^\w.-]+/g, '_')}-${p.seed ?? 0}-${stamp}`;
+        `${path.basename(file).replace(/\.[cm]?ts$/, '')}-${plainName(p.config ?? 'default')}-${p.seed ?? 0}-${stamp}`;
       runDir = path.join(dir, runId);
       if (runs.has(runDir) || existsSync(runDir))
         throw bad(`run ${runId} already exists in ${dir}; choose another runId or resume it`);
