@@ -6,7 +6,7 @@
  * artifacts/e2e/. With CI=true nothing here may be skipped.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -48,14 +48,7 @@ before(async () => {
   if (skip) return;
   if (!existsSync(path.join(root, 'dist', 'debug.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   cpSync(path.join(root, 'samples', 'conjunction'), path.join(ws, 'conjunction'), { recursive: true });
-  writeFileSync(
-    path.join(ws, 'tsconfig.json'),
-    JSON.stringify({
-      extends: path.join(root, 'tsconfig.json'),
-      include: ['./**/*.ts'],
-      compilerOptions: { baseUrl: '.', paths: { 'iit-studio': [path.join(root, 'server/engine/index.ts')] } },
-    }),
-  );
+  // No tsconfig: VS Code's TypeScript gets 'iit-studio' from the extension's TypeScript plugin, as a user's would.
   cs = await launchCodeServer({ workspace: ws, settings: { 'iitStudio.backend': 'cpu' } });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
