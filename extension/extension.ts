@@ -199,17 +199,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('iitStudio.backend') && updateStatus()),
   );
 
-  // The graph follows the active experiment editor.
-  const showGraphFor = async (doc: vscode.TextDocument | undefined) => {
-    if (!doc || doc.languageId !== 'typescript' || !EXPERIMENT_MARKER.test(doc.getText())) return;
+  // The graph follows the active experiment editor, and the experiment selected in the sidebar.
+  const showGraphOf = async (uri: vscode.Uri) => {
     try {
-      graph.show(await experiments.getInfo(doc.uri), doc.uri.fsPath);
+      graph.show(await experiments.getInfo(uri), uri.fsPath);
     } catch (e) {
       graph.showError((e as Error).message);
     }
   };
+  const showGraphFor = async (doc: vscode.TextDocument | undefined) => {
+    if (!doc || doc.languageId !== 'typescript' || !EXPERIMENT_MARKER.test(doc.getText())) return;
+    await showGraphOf(doc.uri);
+  };
   context.subscriptions.push(
     vscode.window.onDidChangeActiveTextEditor((ed) => void showGraphFor(ed?.document)),
+    expView.onDidChangeSelection((e) => {
+      const item = e.selection[0];
+      if (item) void showGraphOf(item.uri);
+    }),
     vscode.workspace.onDidSaveTextDocument((doc) => {
       if (!EXPERIMENT_MARKER.test(doc.getText())) return;
       experiments.refresh(doc.uri);

@@ -20,6 +20,7 @@ import {
   resultsFrame,
   trainFromPalette,
   treeLabels,
+  viewRows,
   waitForNotification,
 } from './iitSteps';
 
@@ -107,6 +108,16 @@ test(
     await expandTreeRow(page, 'Experiments', 'figure1');
     const labels = (await treeLabels(page, 'Experiments')).join('\n');
     assert.match(labels, /figure1/);
+    // Selecting a variable (a row without a command) shows its experiment in the Causal Graph view.
+    await viewRows(page, 'Experiments')
+      .filter({ hasText: /V1\s*intermediate/ })
+      .first()
+      .click();
+    const graphView = page
+      .frameLocator('iframe.webview.ready[src*="purpose=webviewView"]')
+      .frameLocator('#active-frame');
+    await graphView.locator('.caption', { hasText: 'figure1 — conjunction/figure1.ts' }).waitFor({ timeout: 30_000 });
+    assert.equal(await graphView.locator('svg .node').count(), 5, 'X1, X2, V1, V2, O');
     await shot('1-sidebar');
   }),
 );
