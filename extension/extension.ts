@@ -200,9 +200,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   // The graph follows the active experiment editor, and the experiment selected in the sidebar.
-  const showGraphOf = async (uri: vscode.Uri) => {
+  const showGraphOf = async (uri: vscode.Uri, selected?: string) => {
     try {
-      graph.show(await experiments.getInfo(uri), uri.fsPath);
+      graph.show(await experiments.getInfo(uri), uri.fsPath, selected);
     } catch (e) {
       graph.showError((e as Error).message);
     }
@@ -215,7 +215,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.onDidChangeActiveTextEditor((ed) => void showGraphFor(ed?.document)),
     expView.onDidChangeSelection((e) => {
       const item = e.selection[0];
-      if (item) void showGraphOf(item.uri);
+      if (item) void showGraphOf(item.uri, item.variableName);
     }),
     vscode.workspace.onDidSaveTextDocument((doc) => {
       if (!EXPERIMENT_MARKER.test(doc.getText())) return;

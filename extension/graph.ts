@@ -15,6 +15,7 @@ svg { max-width: 100%; height: auto; }
 .node rect { fill: var(--vscode-editor-background); stroke: var(--vscode-foreground); stroke-width: 1; }
 .node.aligned rect { stroke: var(--vscode-charts-blue, var(--vscode-focusBorder)); stroke-width: 2; }
 .node.input rect { stroke-dasharray: 4 2; }
+.node.selected rect { fill: var(--vscode-list-inactiveSelectionBackground, var(--vscode-editor-selectionBackground)); stroke-width: 2; }
 .node text { fill: var(--vscode-foreground); font-size: 12px; }
 .node text.site { fill: var(--vscode-charts-blue, var(--vscode-textLink-foreground)); font-size: 11px; }
 .edge { stroke: var(--vscode-descriptionForeground); stroke-width: 1.2; }
@@ -24,7 +25,7 @@ svg { max-width: 100%; height: auto; }
 export class CausalGraphView implements vscode.WebviewViewProvider {
   static readonly id = 'iit.graph';
   private view: vscode.WebviewView | undefined;
-  private last: { info: ExperimentInfo; file: string } | { error: string } | undefined;
+  private last: { info: ExperimentInfo; file: string; selected?: string } | { error: string } | undefined;
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
@@ -32,8 +33,9 @@ export class CausalGraphView implements vscode.WebviewViewProvider {
     this.render();
   }
 
-  show(info: ExperimentInfo, file: string): void {
-    this.last = { info, file };
+  /** `selected`: a variable to highlight (the one picked in the Experiments tree). */
+  show(info: ExperimentInfo, file: string, selected?: string): void {
+    this.last = { info, file, ...(selected ? { selected } : {}) };
     this.render();
   }
 
@@ -50,7 +52,7 @@ export class CausalGraphView implements vscode.WebviewViewProvider {
     if (!this.last) body = '<p class="caption">Open an experiment file to see its causal model.</p>';
     else if ('error' in this.last) body = `<p class="caption">${escapeHtml(this.last.error)}</p>`;
     else {
-      const { info, file } = this.last;
+      const { info, file, selected } = this.last;
       const align = new Map(
         info.alignment.map((a) => [a.variable, `${a.site}${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}`]),
       );
@@ -62,6 +64,7 @@ export class CausalGraphView implements vscode.WebviewViewProvider {
           values: v.values,
           ...(align.has(v.name) ? { site: align.get(v.name)! } : {}),
         })),
+        selected,
       );
       body = `<p class="caption">${escapeHtml(info.experiment)} — ${escapeHtml(vscode.workspace.asRelativePath(file))}</p>${svg}`;
     }

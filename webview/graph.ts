@@ -62,7 +62,8 @@ export function layoutGraph(nodes: GraphNode[]): GraphLayout {
   return { width, height: nl * (NODE_H + GAP_Y), nodes: out };
 }
 
-export function graphSvg(nodes: GraphNode[]): string {
+/** `selected`: the variable picked in the sidebar, drawn highlighted (class `selected`). */
+export function graphSvg(nodes: GraphNode[], selected?: string): string {
   const g = layoutGraph(nodes);
   const at = new Map(g.nodes.map((n) => [n.name, n]));
   const parts: string[] = [];
@@ -82,8 +83,8 @@ export function graphSvg(nodes: GraphNode[]): string {
     }
   }
   for (const n of g.nodes) {
-    const aligned = n.site ? ' aligned' : '';
-    parts.push(`<g class="node ${n.role}${aligned}" data-variable="${escapeXml(n.name)}">`);
+    const cls = `${n.site ? ' aligned' : ''}${n.name === selected ? ' selected' : ''}`;
+    parts.push(`<g class="node ${n.role}${cls}" data-variable="${escapeXml(n.name)}">`);
     parts.push(
       `<title>${escapeXml(`${n.name} (${n.role})${n.values ? `: ${n.values}` : ''}${n.site ? ` ↔ ${n.site}` : ''}`)}</title>`,
     );

@@ -118,6 +118,11 @@ test(
       .frameLocator('#active-frame');
     await graphView.locator('.caption', { hasText: 'figure1 — conjunction/figure1.ts' }).waitFor({ timeout: 30_000 });
     assert.equal(await graphView.locator('svg .node').count(), 5, 'X1, X2, V1, V2, O');
+    assert.deepEqual(
+      await graphView.locator('svg .node.selected').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-variable'))),
+      ['V1'],
+      'the selected variable is highlighted',
+    );
     await shot('1-sidebar');
   }),
 );

@@ -105,4 +105,11 @@ test('causal graph: inputs at the bottom, the output on top, aligned sites shown
     findAll(doc, (e) => e.attrs.class === 'site').map((e) => e.text),
     ['↔ h1', '↔ h2'],
   );
+  // The variable selected in the sidebar is the one node drawn highlighted.
+  const picked = findAll(parseXml(graphSvg(nodes, 'V2')), (e) => /\bselected\b/.test(e.attrs.class ?? ''));
+  assert.deepEqual(
+    picked.map((e) => e.attrs['data-variable']),
+    ['V2'],
+  );
+  assert.equal(findAll(doc, (e) => /\bselected\b/.test(e.attrs.class ?? '')).length, 0);
 });
