@@ -35,7 +35,7 @@ export class CausalGraphView implements vscode.WebviewViewProvider {
 
   /** `selected`: a variable to highlight (the one picked in the Experiments tree). */
   show(info: ExperimentInfo, file: string, selected?: string): void {
-    this.last = { info, file, ...(selected ? { selected } : {}) };
+    this.last = { info, file, selected };
     this.render();
   }
 

@@ -15,6 +15,7 @@ import { launchCodeServer, root, type CodeServer } from './harness/codeServer';
 import {
   clickNotificationButton,
   expandTreeRow,
+  graphFrame,
   heatmapCells,
   openIitSidebar,
   resultsFrame,
@@ -113,9 +114,7 @@ test(
       .filter({ hasText: /V1\s*intermediate/ })
       .first()
       .click();
-    const graphView = page
-      .frameLocator('iframe.webview.ready[src*="purpose=webviewView"]')
-      .frameLocator('#active-frame');
+    const graphView = graphFrame(page);
     await graphView.locator('.caption', { hasText: 'figure1 — conjunction/figure1.ts' }).waitFor({ timeout: 30_000 });
     assert.equal(await graphView.locator('svg .node').count(), 5, 'X1, X2, V1, V2, O');
     assert.deepEqual(

@@ -14,6 +14,11 @@ export function resultsFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready:not([src*="purpose=webviewView"])').frameLocator('#active-frame');
 }
 
+/** The Causal Graph sidebar view's content frame. */
+export function graphFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready[src*="purpose=webviewView"]').frameLocator('#active-frame');
+}
+
 export async function runPaletteCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input').waitFor();
