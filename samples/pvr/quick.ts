@@ -24,7 +24,7 @@ export default experiment({
       batchSize: 128,
       steps: 1800,
       optimizer: { type: 'adam', lr: 3e-3 },
-      schedule: { type: 'warmup-linear', warmup: 100, total: 1800 },
+      schedule: { type: 'warmup-linear', warmup: 100 },
       sampling: { impactful: 1 },
     },
     evaluation: { pairs: 1000 },

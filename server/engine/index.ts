@@ -38,7 +38,7 @@ export {
 } from './alignment';
 export { interchangeForward, patchSite, type PairGroup, type InterchangeOutput } from './intervention';
 export { crossEntropy, predict, type OutputHead, type OutputLoss } from './objectives';
-export { Optimizer, learningRate, type OptimizerDecl, type ScheduleDecl } from './optim';
+export { Optimizer, learningRate, scheduleForRun, type OptimizerDecl, type ScheduleDecl } from './optim';
 export {
   experiment,
   Experiment,

@@ -21,12 +21,22 @@ export type OptimizerDecl =
 export type ScheduleDecl =
   | { type: 'constant' }
   | { type: 'step'; every: number; gamma: number }
-  /** Linear warm-up from 0 over `warmup` steps, then linear decay to 0 at `total`. */
-  | { type: 'warmup-linear'; warmup: number; total: number };
+  /**
+   * Linear warm-up from 0 over `warmup` steps, then linear decay to 0 at `total` (default: the run's length,
+   * so `--steps` overrides and epoch-based runs decay where they end).
+   */
+  | { type: 'warmup-linear'; warmup: number; total?: number };
+
+/** The schedule with its defaults filled in for a run of `runSteps` steps. */
+export function scheduleForRun(s: ScheduleDecl | undefined, runSteps: number): ScheduleDecl | undefined {
+  return s?.type === 'warmup-linear' && s.total === undefined ? { ...s, total: runSteps } : s;
+}
 
 export function learningRate(base: number, s: ScheduleDecl | undefined, step: number): number {
   if (!s || s.type === 'constant') return base;
   if (s.type === 'step') return base * Math.pow(s.gamma, Math.floor(step / s.every));
+  if (s.total === undefined)
+    throw new IITError('bad-config', 'warmup-linear schedule without a total', 'give schedule.total (steps)');
   if (step < s.warmup) return (base * (step + 1)) / s.warmup;
   return base * Math.max(0, (s.total - step) / Math.max(1, s.total - s.warmup));
 }

@@ -13,7 +13,7 @@ import type { ExplicitPair, PairGuardFn } from './experiment';
 import { interchangeForward, type PairGroup } from './intervention';
 import type { Metrics } from './metrics';
 import { crossEntropy } from './objectives';
-import { Optimizer } from './optim';
+import { Optimizer, scheduleForRun } from './optim';
 import { PairSampler } from './pairs';
 import { Rng } from './rng';
 import type { Session } from './session';
@@ -91,8 +91,6 @@ export class Trainer {
     const w = session.config.objectives;
     t.sampling ??= { intervention: 'example', impactful: 0, guard: true, sourcesPerBase: 1 };
     this.rng = new Rng(seed ^ 0x5eed);
-    // Built after the session, so the probes' parameters (in net.params) are optimised and checkpointed too.
-    this.optimizer = new Optimizer(t.optimizer, t.schedule, session.net.params);
     for (const [name, v] of session.net.params) this.names.set(v.name, name);
     if (w.iit > 0) this.sets.iit = session.interventions('iit');
     if (w.typedIit > 0) this.sets.typedIit = session.interventions('typed');
@@ -115,6 +113,8 @@ export class Trainer {
     }
     this.stepsPerEpoch = this.countSteps(1);
     this.totalSteps = t.steps ?? this.stepsPerEpoch * (t.epochs ?? 1);
+    // Built after the session, so the probes' parameters (in net.params) are optimised and checkpointed too.
+    this.optimizer = new Optimizer(t.optimizer, scheduleForRun(t.schedule, this.totalSteps), session.net.params);
   }
 
   /** Fractional epochs done. */
