@@ -13,7 +13,7 @@ import { probeBackends } from '../compute/backends';
 import { intFlag, parseArgs, UsageError } from './args';
 import { formatReport, metricsTable } from './format';
 import { ProgressBar } from './progress';
-import { formatTable, markdownTable, runTable } from './table';
+import { ChildError, formatTable, markdownTable, runTable } from './table';
 import '../engine/index';
 import '../pvr/index';
 
@@ -24,9 +24,10 @@ usage:
                                 [--steps N] [--batch N]   (override the configuration's length and batch)
   iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
   iit-studio inspect <file> [--config NAME] [--json]
-  iit-studio table <file> [--configs A,B,...] [--seeds N] [--backend NAME] [--store DIR] [--json | --md]
+  iit-studio table <file> [--configs A,B,...] [--seeds N] [--jobs N] [--backend NAME] [--store DIR] [--json | --md]
                                 train and evaluate each configuration × seed (resumable) and print
-                                Table 1's layout beside the paper's numbers
+                                Table 1's layout beside the paper's numbers; --jobs runs side by side
+                                (default: one per core on wasm and cpu, else 1)
   iit-studio serve --stdio      the language / training server (LSP on stdio)
   iit-studio debug-adapter      the debugger (Debug Adapter Protocol on stdio), debug type "iit"
   iit-studio backends [--json]  compute backends: available or not, device, reason
@@ -124,11 +125,15 @@ async function cmdTable(file: string, flags: Record<string, string | true>): Pro
       : undefined;
   const seeds = intFlag(flags.seeds, 'seeds', 1);
   if (seeds < 1) throw new UsageError('--seeds takes a positive integer');
+  const jobs = flags.jobs !== undefined ? positive(flags.jobs, 'jobs') : undefined;
   const bar = new ProgressBar(process.stderr.isTTY === true);
   const t = await runTable({
     file,
     configs,
     seeds,
+    jobs,
+    // Child runs start this same CLI.
+    cli: { command: process.execPath, args: [process.argv[1]!] },
     backend: typeof flags.backend === 'string' ? flags.backend : undefined,
     store: typeof flags.store === 'string' ? flags.store : undefined,
     log: (line) => {
@@ -212,6 +217,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof UsageError) {
       process.stderr.write(`iit-studio: ${e.message}\n\n${HELP}\n`);
+      return 2;
+    }
+    if (e instanceof ChildError) {
+      process.stderr.write(`iit-studio: ${e.message}\n`);
       return 2;
     }
     process.stderr.write(`iit-studio: internal error: ${(e as Error).stack ?? e}\n`);

@@ -4,11 +4,18 @@
  * (behavioural accuracy and IIA, train and test, mean and std over seeds)
  * beside the paper's numbers. Each finished run is a run directory under
  * `.iit/tables/<experiment>/<config>-seed<k>` (written atomically by the
- * runner), so an interrupted table resumes where it stopped.
+ * runner), so an interrupted table resumes where it stopped. With `jobs` > 1
+ * the runs still to train are trained side by side, each by its own
+ * `iit-studio train` process (wasm and cpu use one core per run).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { activateBackend, kernelsNeeded } from '../backend';
+import { wasmThreadsWanted } from '../compute/backends';
 import { IITError } from '../engine/errors';
+import type { Experiment, ResolvedConfig } from '../engine/experiment';
 import { loadExperiment } from '../engine/loader';
 import type { Metrics } from '../engine/metrics';
 import { plainName as slug } from '../engine/names';
@@ -57,8 +64,15 @@ export interface TableRequest {
   testSplit?: string;
   /** Progress lines (stderr in the CLI). */
   log?: (line: string) => void;
-  /** Per-step progress of the run being trained. */
+  /** Per-step progress of the run being trained (in-process runs only). */
   hooks?: TrainRequest['hooks'];
+  /**
+   * Runs trained at once; above 1 each is a child process started with `cli`. Default: one per core on the
+   * wasm and cpu backends (when `cli` is given), else 1.
+   */
+  jobs?: number;
+  /** How to start `iit-studio` for a child run: the Node executable and the arguments before the command. */
+  cli?: { command: string; args: string[] };
 }
 
 /** Mean and sample standard deviation (0 for one value). */
@@ -100,6 +114,85 @@ function split(m: Metrics, name: string, file: string, config: string): { behavi
   return { behavioral: 100 * s.behavioral, iia: 100 * s.iia.overall };
 }
 
+/**
+ * Runs side by side when unset: one per core (per `IIT_WASM_THREADS` cores) where the backend runs on the CPU
+ * (wasm, cpu), since each run uses one; one where it is a GPU (or libtensorflow, threaded itself).
+ */
+async function defaultJobs(exp: Experiment, config: ResolvedConfig, req: TableRequest): Promise<number> {
+  const backend = await activateBackend(req.backend ?? 'auto', undefined, await kernelsNeeded(exp, config, 0));
+  const threads = backend === 'wasm' ? wasmThreadsWanted() : 1;
+  return backend === 'wasm' || backend === 'cpu' ? Math.max(1, Math.floor(os.availableParallelism() / threads)) : 1;
+}
+
+/** Runs `work` over `items`, at most `n` at a time; the first failure stops new work and is thrown once all settle. */
+async function pool<T>(items: T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const lane = async () => {
+    while (failed === undefined && next < items.length) {
+      const item = items[next++]!;
+      await work(item).catch((e: unknown) => {
+        failed ??= e;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, lane));
+  if (failed !== undefined) throw failed;
+}
+
+const children = new Set<import('node:child_process').ChildProcess>();
+let exitHook = false;
+
+/**
+ * `iit-studio train … --out dir` in a child process. Its run directory is
+ * committed atomically, so a child that dies leaves nothing for the table to
+ * reuse; its last error line becomes this table's error.
+ */
+function trainInChild(req: TableRequest, config: string, seed: number, dir: string): Promise<void> {
+  const args = [
+    ...req.cli!.args,
+    'train',
+    req.file,
+    '--config',
+    config,
+    '--seed',
+    String(seed),
+    '--out',
+    dir,
+    '--json',
+    ...(req.backend ? ['--backend', req.backend] : []),
+  ];
+  if (!exitHook) {
+    // Children must not outlive an interrupted table.
+    exitHook = true;
+    process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(req.cli!.command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    children.add(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    child.on('error', (e) => {
+      children.delete(child);
+      reject(e);
+    });
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      if (code === 0) return resolve();
+      const last = stderr.trim().split('\n').filter(Boolean).pop() ?? '';
+      const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      // Bad input (exit 2) already says file, line and fix: pass it on as it is.
+      if (code === 2 && last.startsWith('iit-studio: ')) reject(new ChildError(last.slice('iit-studio: '.length)));
+      else reject(new Error(`table: the run ${config} seed ${seed} ${why}${last ? `: ${last}` : ''}`));
+    });
+  });
+}
+
+/** A child run's one-line bad-input message, printed by the CLI as it came. */
+export class ChildError extends Error {}
+
 export async function runTable(req: TableRequest): Promise<TableResult> {
   const t0 = performance.now();
   if (!Number.isInteger(req.seeds) || req.seeds < 1) {
@@ -113,36 +206,75 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
   const store = path.resolve(req.store ?? path.join('.iit', 'tables', slug(exp.name)));
   const trainSplit = req.trainSplit ?? 'train';
   const testSplit = req.testSplit ?? 'test';
+  const file = exp.file ?? req.file;
+  if (req.jobs !== undefined && (!Number.isInteger(req.jobs) || req.jobs < 1)) {
+    throw new IITError(
+      'bad-config',
+      `table: --jobs ${req.jobs}`,
+      'give a positive number of parallel runs, e.g. --jobs 2',
+    );
+  }
+  if ((req.jobs ?? 1) > 1 && !req.cli) throw new Error('runTable: jobs > 1 needs req.cli to start child runs');
+
+  // Reuse what is stored; everything else is trained, in order, by up to `jobs` runs at a time.
+  type Cell = { config: string; seed: number; dir: string; report?: Report; reused: boolean };
+  const cellsToFill: Cell[] = configs.flatMap((config) =>
+    Array.from({ length: req.seeds }, (_, seed) => {
+      const dir = path.join(store, `${slug(config)}-seed${seed}`);
+      const report = storedRun(dir, resolved.get(config));
+      if (report) req.log?.(`${config} seed ${seed}: reusing ${path.relative(process.cwd(), dir) || dir}`);
+      else if (existsSync(dir)) {
+        // A stale run (another configuration) is replaced; a partial one never got its final name.
+        req.log?.(`${config} seed ${seed}: the stored run was trained with another configuration; retraining`);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      return { config, seed, dir, report, reused: !!report };
+    }),
+  );
+  const pending = cellsToFill.filter((c) => !c.report);
+  const jobs = Math.min(
+    Math.max(1, pending.length),
+    req.jobs ?? (req.cli && pending.length > 1 ? await defaultJobs(exp, resolved.get(pending[0]!.config)!, req) : 1),
+  );
+  if (jobs > 1) req.log?.(`${pending.length} runs to train, ${jobs} at a time`);
+  const trainOne = async (c: Cell): Promise<void> => {
+    req.log?.(`${c.config} seed ${c.seed}: training${jobs > 1 ? ' (child process)' : ''}`);
+    const s0 = performance.now();
+    if (jobs > 1) {
+      await trainInChild(req, c.config, c.seed, c.dir);
+      c.report = storedRun(c.dir, resolved.get(c.config));
+      if (!c.report) throw new Error(`table: ${c.config} seed ${c.seed}: the child run left no report in ${c.dir}`);
+    } else {
+      const opts = {
+        file: req.file,
+        config: c.config,
+        seed: c.seed,
+        backend: req.backend,
+        out: c.dir,
+        hooks: req.hooks,
+      };
+      c.report = (await trainRun(opts)).report;
+    }
+    req.log?.(
+      `${c.config} seed ${c.seed}: done in ${((performance.now() - s0) / 1000).toFixed(1)} s on ${c.report.backend}`,
+    );
+  };
+  await pool(pending, jobs, trainOne);
+
   const rows: Record<string, TableRow> = {};
   for (const config of configs) {
-    const per: { train: { behavioral: number; iia: number }; test: { behavioral: number; iia: number } }[] = [];
-    const runs: TableRow['runs'] = [];
-    for (let seed = 0; seed < req.seeds; seed++) {
-      const dir = path.join(store, `${slug(config)}-seed${seed}`);
-      let report = storedRun(dir, resolved.get(config));
-      const reused = !!report;
-      if (report) req.log?.(`${config} seed ${seed}: reusing ${path.relative(process.cwd(), dir) || dir}`);
-      else {
-        // A stale run (another configuration) is replaced; a partial one never got its final name.
-        if (existsSync(dir)) {
-          req.log?.(`${config} seed ${seed}: the stored run was trained with another configuration; retraining`);
-          rmSync(dir, { recursive: true, force: true });
-        }
-        req.log?.(`${config} seed ${seed}: training`);
-        const s0 = performance.now();
-        report = (await trainRun({ file: req.file, config, seed, backend: req.backend, out: dir, hooks: req.hooks }))
-          .report;
-        req.log?.(
-          `${config} seed ${seed}: done in ${((performance.now() - s0) / 1000).toFixed(1)} s on ${report.backend}`,
-        );
-      }
-      const file = exp.file ?? req.file;
-      per.push({
-        train: split(report.metrics, trainSplit, file, config),
-        test: split(report.metrics, testSplit, file, config),
-      });
-      runs.push({ seed, runDir: dir, reused, trainSeconds: report.timing.trainSeconds, backend: report.backend });
-    }
+    const mine = cellsToFill.filter((c) => c.config === config);
+    const per = mine.map((c) => ({
+      train: split(c.report!.metrics, trainSplit, file, config),
+      test: split(c.report!.metrics, testSplit, file, config),
+    }));
+    const runs: TableRow['runs'] = mine.map((c) => ({
+      seed: c.seed,
+      runDir: c.dir,
+      reused: c.reused,
+      trainSeconds: c.report!.timing.trainSeconds,
+      backend: c.report!.backend,
+    }));
     const cell = (k: 'train' | 'test'): TableCell => ({
       behavioral: stat(per.map((p) => p[k].behavioral)),
       iia: stat(per.map((p) => p[k].iia)),

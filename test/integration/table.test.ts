@@ -95,3 +95,45 @@ test('table: an unknown configuration names the file and the configurations; bad
   assert.equal(s.code, 2);
   assert.match(s.stderr, /--seeds takes a positive integer/);
 });
+
+test('table --jobs 2 trains the runs in child processes and gives the same table as --jobs 1, in-process', () => {
+  const args = ['table', file, '--configs', 'STANDARD,IIT', '--seeds', '2', '--json'];
+  const par = cli(...args, '--jobs', '2', '--store', path.join(tmp, 'par'));
+  assert.equal(par.code, 0, par.stderr);
+  assert.match(par.stderr, /4 runs to train, 2 at a time/);
+  assert.match(par.stderr, /STANDARD seed 0: training \(child process\)/);
+  const seq = cli(...args, '--jobs', '1', '--store', path.join(tmp, 'seq'));
+  assert.equal(seq.code, 0, seq.stderr);
+  assert.doesNotMatch(seq.stderr, /child process/);
+  const [a, b] = [JSON.parse(par.stdout), JSON.parse(seq.stdout)];
+  for (const c of ['STANDARD', 'IIT']) {
+    assert.deepEqual(a.rows[c].train, b.rows[c].train);
+    assert.deepEqual(a.rows[c].test, b.rows[c].test);
+  }
+  assert.deepEqual(readdirSync(path.join(tmp, 'par')).sort(), readdirSync(path.join(tmp, 'seq')).sort());
+});
+
+test('table --jobs 2: a child run that fails passes its one-line error on, exit 2, and stores nothing', () => {
+  const store = path.join(tmp, 'failing');
+  const r = cli(
+    'table',
+    file,
+    '--configs',
+    'IIT',
+    '--seeds',
+    '2',
+    '--jobs',
+    '2',
+    '--backend',
+    'nope',
+    '--store',
+    store,
+  );
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^iit-studio: unknown backend 'nope': use auto, .*— run `iit-studio backends`/m);
+  assert.doesNotMatch(r.stderr, /internal error/);
+  assert.ok(!existsSync(store) || readdirSync(store).length === 0);
+  const bad = cli('table', file, '--jobs', '0');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--jobs takes a positive integer/);
+});
