@@ -19,10 +19,11 @@ export default experiment({
   configs: presets({
     // impactful: 1 — pairs where the swap changes the answer; uniform pairs rarely move a held-out
     // class into the quadrant the pointer reads, which is what generalises to the test split.
-    // Linear warm-up then decay to 0 (as the paper's MQNLI schedule): 1,800 steps reach ~95% on training grids.
+    // Linear warm-up then decay to 0 (as the paper's MQNLI schedule): 3,600 steps reach ~99% on training grids, as
+    // the paper's 99.6%; at 1,800 (~95%) the probes' gain on the test split is not there yet (docs/RESULTS.md).
     training: {
       batchSize: 128,
-      steps: 1800,
+      steps: 3600,
       optimizer: { type: 'adam', lr: 3e-3 },
       schedule: { type: 'warmup-linear', warmup: 100 },
       sampling: { impactful: 1 },

@@ -8,7 +8,7 @@
  * the runs still to train are trained side by side, each by its own
  * `iit-studio train` process (wasm and cpu use one core per run).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -140,7 +140,7 @@ async function pool<T>(items: T[], n: number, work: (item: T) => Promise<void>):
   if (failed !== undefined) throw failed;
 }
 
-const children = new Set<import('node:child_process').ChildProcess>();
+const children = new Set<ChildProcess>();
 let exitHook = false;
 
 /**

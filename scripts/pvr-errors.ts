@@ -1,0 +1,72 @@
+// Where a PVR network's errors sit: in reading the images, or in combining the four quadrants.
+//   node --import ./scripts/register-ts.mjs scripts/pvr-errors.ts samples/pvr/quick.ts .iit/tables/pvr-quick/IIT_MULTI-seed0
+// The run must have trained probes (MULTI, IIT+MULTI). The Y_TL probe is the reader: top-left holds every class in
+// training, so its probe has seen them all; since the quick network's encoder is shared by the quadrants, it reads
+// any quadrant's code. A grid is "readable" when the reader gets the pointer's group and the pointed class right.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import '../server/engine/index';
+import '../server/pvr/index';
+import { activateBackend } from '../server/backend';
+import { loadExperiment } from '../server/engine/loader';
+import { readRunWeights } from '../server/engine/report';
+import { Session } from '../server/engine/session';
+import { tf } from '../server/engine/tf';
+import { PVR_VARIABLES } from '../server/pvr/model';
+
+const [file, runDir] = process.argv.slice(2);
+if (!file || !runDir) {
+  console.error('usage: scripts/pvr-errors.ts <experiment.ts> <run directory with probes>');
+  process.exit(2);
+}
+const cfg = JSON.parse(readFileSync(path.join(runDir, 'config.json'), 'utf8')) as { config: string; seed: number };
+const exp = await loadExperiment(file);
+await activateBackend('auto');
+const session = new Session(exp, exp.resolve(cfg.config), cfg.seed);
+session.net.setParameters(await readRunWeights(runDir));
+const W = session.net.params.get('probe.YTL.W');
+const b = session.net.params.get('probe.YTL.b');
+const site = session.alignment.get('YTL').site;
+if (!W || !b) throw new Error(`${runDir}: configuration ${cfg.config} trained no linear probe on YTL`);
+const group = (c: number) => (c <= 3 ? 1 : c <= 6 ? 2 : 3);
+
+for (const [name, split] of session.splits) {
+  const n = split.size;
+  let right = 0;
+  let readable = 0;
+  let rightWhenReadable = 0;
+  const byClass = new Map<number, { right: number; n: number }>();
+  for (let at = 0; at < n; at += 500) {
+    const rows = Int32Array.from({ length: Math.min(500, n - at) }, (_, i) => at + i);
+    const [pred, read] = tf.tidy(() => {
+      const outs = session.net.run(split.features(rows), { outputs: [session.net.output, site] });
+      const codes = outs[site]!;
+      const flat = tf.reshape(codes, [rows.length * 4, -1]);
+      return [tf.argMax(outs[session.net.output]!, 1), tf.argMax(tf.add(tf.matMul(flat, W), b), 1)];
+    });
+    const p = (await pred.data()) as Int32Array;
+    const q = (await read.data()) as Int32Array;
+    tf.dispose([pred, read]);
+    rows.forEach((r, k) => {
+      const v = split.valuesAt(r) as Record<string, number>;
+      const w = group(v.YTL!);
+      const ok = p[k] === split.label(r);
+      const canRead = group(q[4 * k]!) === w && q[4 * k + w] === v[PVR_VARIABLES[w]!];
+      right += +ok;
+      readable += +canRead;
+      if (canRead) rightWhenReadable += +ok;
+      const c = byClass.get(v[PVR_VARIABLES[w]!]!) ?? { right: 0, n: 0 };
+      c.right += +ok;
+      c.n += 1;
+      byClass.set(v[PVR_VARIABLES[w]!]!, c);
+    });
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  console.log(
+    `${name}: ${n} grids; network right ${pct(right / n)}; readable ${pct(readable / n)}; ` +
+      `network right on readable grids ${pct(rightWhenReadable / readable)}`,
+  );
+  const classes = [...byClass].sort((x, y) => x[0] - y[0]);
+  console.log(`  network right by pointed class: ${classes.map(([c, s]) => `${c} ${pct(s.right / s.n)}`).join(', ')}`);
+}
+session.dispose();
