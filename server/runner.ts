@@ -69,6 +69,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
       seed,
       backend,
       resolved: session.config,
+      data: exp.dataDigest(),
     });
     const hooks: TrainHooks = {
       ...req.hooks,

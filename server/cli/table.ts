@@ -86,14 +86,14 @@ function stable(x: unknown): string {
   return JSON.stringify(x);
 }
 
-/** The stored run of (config, seed) when it is complete and was trained with the configuration as now resolved. */
-function storedRun(dir: string, resolved: unknown): Report | undefined {
+/** The stored run of (config, seed) when it is complete and was trained with the configuration as now resolved, on the same data. */
+function storedRun(dir: string, resolved: unknown, data: string): Report | undefined {
   const rep = path.join(dir, 'report.json');
   const cfg = path.join(dir, 'config.json');
   if (!existsSync(rep) || !existsSync(cfg)) return undefined;
   try {
-    const c = JSON.parse(readFileSync(cfg, 'utf8')) as { resolved?: unknown };
-    if (stable(c.resolved) !== stable(JSON.parse(JSON.stringify(resolved)))) return undefined;
+    const c = JSON.parse(readFileSync(cfg, 'utf8')) as { resolved?: unknown; data?: string };
+    if (stable(c.resolved) !== stable(JSON.parse(JSON.stringify(resolved))) || c.data !== data) return undefined;
     return JSON.parse(readFileSync(rep, 'utf8')) as Report;
   } catch {
     return undefined;
@@ -207,6 +207,7 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
   const trainSplit = req.trainSplit ?? 'train';
   const testSplit = req.testSplit ?? 'test';
   const file = exp.file ?? req.file;
+  const data = exp.dataDigest();
   if (req.jobs !== undefined && (!Number.isInteger(req.jobs) || req.jobs < 1)) {
     throw new IITError(
       'bad-config',
@@ -221,11 +222,11 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
   const cellsToFill: Cell[] = configs.flatMap((config) =>
     Array.from({ length: req.seeds }, (_, seed) => {
       const dir = path.join(store, `${slug(config)}-seed${seed}`);
-      const report = storedRun(dir, resolved.get(config));
+      const report = storedRun(dir, resolved.get(config), data);
       if (report) req.log?.(`${config} seed ${seed}: reusing ${path.relative(process.cwd(), dir) || dir}`);
       else if (existsSync(dir)) {
         // A stale run (another configuration) is replaced; a partial one never got its final name.
-        req.log?.(`${config} seed ${seed}: the stored run was trained with another configuration; retraining`);
+        req.log?.(`${config} seed ${seed}: the stored run was trained with another configuration or data; retraining`);
         rmSync(dir, { recursive: true, force: true });
       }
       return { config, seed, dir, report, reused: !!report };
@@ -242,7 +243,7 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
     const s0 = performance.now();
     if (jobs > 1) {
       await trainInChild(req, c.config, c.seed, c.dir);
-      c.report = storedRun(c.dir, resolved.get(c.config));
+      c.report = storedRun(c.dir, resolved.get(c.config), data);
       if (!c.report) throw new Error(`table: ${c.config} seed ${c.seed}: the child run left no report in ${c.dir}`);
     } else {
       const opts = {

@@ -6,7 +6,8 @@
  */
 import type { AlignmentDecl } from './alignment';
 import type { CausalModel, Setting, Swap } from './causal';
-import type { Split } from './data';
+import { createHash } from 'node:crypto';
+import { asSplit, type Split } from './data';
 import { IITError, callerLocation, type SourceLocation } from './errors';
 import type { Feeds, Network } from './network';
 import type { OutputLoss } from './objectives';
@@ -224,6 +225,25 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
   }
 
   /** Configuration names: `default` (the top level) then the declared ones. */
+  /**
+   * A digest of the data runs train and are measured on: every split's inputs and the causal model's values on
+   * them. A stored run of other data (another size, seed or image set) is then not taken for this one's.
+   */
+  dataDigest(): string {
+    const h = createHash('sha256');
+    const data = this.decl.data ?? { train: this.decl.model.enumerateInputs() };
+    for (const [name, s] of Object.entries(data)) {
+      const split = asSplit(s);
+      h.update(`${name}:${split.size}\n`);
+      for (let i = 0; i < split.size; i++) {
+        const x = split.at(i);
+        h.update(JSON.stringify(x));
+        h.update(JSON.stringify(this.decl.model.run(x)));
+      }
+    }
+    return h.digest('hex').slice(0, 16);
+  }
+
   get configNames(): string[] {
     return [DEFAULT_CONFIG, ...Object.keys(this.decl.configs ?? {}).filter((n) => n !== DEFAULT_CONFIG)];
   }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -136,4 +136,25 @@ test('table --jobs 2: a child run that fails passes its one-line error on, exit 
   const bad = cli('table', file, '--jobs', '0');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--jobs takes a positive integer/);
+});
+
+test('table: a stored run of other data (same experiment and configuration) is retrained, not reused', () => {
+  const store = path.join(tmp, 'data');
+  const args = ['--configs', 'IIT', '--seeds', '1', '--jobs', '1', '--store', store, '--json'];
+  const first = cli('table', file, ...args);
+  assert.equal(first.code, 0, first.stderr);
+  // The same experiment name and configurations, other grids: the data's sampling seed differs.
+  const other = path.join(tmp, 'pvr-tiny-other.ts');
+  const src = readFileSync(path.join(root, file), 'utf8');
+  assert.match(src, /seed: 1 \}\);/);
+  writeFileSync(other, src.replace(/seed: 1 \}\);/, 'seed: 2 });'));
+  const second = cli('table', other, ...args);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /IIT seed 0: the stored run was trained with another configuration or data; retraining/);
+  assert.deepEqual(
+    JSON.parse(second.stdout).rows.IIT.runs.map((x: { reused: boolean }) => x.reused),
+    [false],
+  );
+  const third = cli('table', other, ...args);
+  assert.match(third.stderr, /IIT seed 0: reusing/);
 });
