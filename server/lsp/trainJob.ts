@@ -28,6 +28,8 @@ export interface RunConfigFile {
   checkpointEvery: number;
   startTime: string;
   resolved?: unknown;
+  /** Experiment.dataDigest() when the run started: a resume on other data is refused. */
+  data?: string;
 }
 
 interface Checkpoint {
@@ -149,6 +151,16 @@ export async function trainJob(
   const seed = cfgFile?.seed ?? job.seed ?? 0;
   const every = Math.max(1, job.checkpointEvery ?? cfgFile?.checkpointEvery ?? 50);
   const exp = await loadExperiment(file).catch((e) => Promise.reject(loc(e)));
+  const data = exp.dataDigest();
+  if (cfgFile?.data !== undefined && cfgFile.data !== data) {
+    throw new IITError(
+      'bad-config',
+      `${runDir} was started on other data than ${path.basename(file)} now gives (a split's inputs or values changed)`,
+      'start a new run, or restore the data the run was started with to resume it',
+      { file, line: 1, column: 1 },
+      'data',
+    );
+  }
   let session: Session;
   let backend: string;
   try {
@@ -178,6 +190,7 @@ export async function trainJob(
         checkpointEvery: every,
         startTime: new Date().toISOString(),
         resolved: session.config,
+        data,
       };
       writeFileAtomic(path.join(runDir, 'config.json'), JSON.stringify(cfgFile, null, 2) + '\n');
     }
