@@ -12,6 +12,7 @@ import { loadExperiment } from '../server/engine/loader';
 import { readRunWeights } from '../server/engine/report';
 import { Session } from '../server/engine/session';
 import { tf } from '../server/engine/tf';
+import { pointedQuadrant } from '../server/data/pvr';
 import { PVR_VARIABLES } from '../server/pvr/model';
 
 const [file, runDir] = process.argv.slice(2);
@@ -28,7 +29,6 @@ const W = session.net.params.get('probe.YTL.W');
 const b = session.net.params.get('probe.YTL.b');
 const site = session.alignment.get('YTL').site;
 if (!W || !b) throw new Error(`${runDir}: configuration ${cfg.config} trained no linear probe on YTL`);
-const group = (c: number) => (c <= 3 ? 1 : c <= 6 ? 2 : 3);
 
 for (const [name, split] of session.splits) {
   const n = split.size;
@@ -49,9 +49,9 @@ for (const [name, split] of session.splits) {
     tf.dispose([pred, read]);
     rows.forEach((r, k) => {
       const v = split.valuesAt(r) as Record<string, number>;
-      const w = group(v.YTL!);
+      const w = pointedQuadrant(v.YTL!);
       const ok = p[k] === split.label(r);
-      const canRead = group(q[4 * k]!) === w && q[4 * k + w] === v[PVR_VARIABLES[w]!];
+      const canRead = pointedQuadrant(q[4 * k]!) === w && q[4 * k + w] === v[PVR_VARIABLES[w]!];
       right += +ok;
       readable += +canRead;
       if (canRead) rightWhenReadable += +ok;
