@@ -21,7 +21,7 @@ import { SetTrustedNotification, type InitializationOptions } from '../server/pr
 import { RestartPolicy } from './restartPolicy';
 
 /** The server's initialization options, from the iitStudio.* settings and the workspace's trust. */
-export function initializationOptions(): InitializationOptions & { checkTimeoutMs?: number } {
+export function initializationOptions(): InitializationOptions {
   const c = vscode.workspace.getConfiguration('iitStudio');
   const num = (key: string) => {
     const v = c.get<number>(key);
@@ -38,6 +38,11 @@ export function initializationOptions(): InitializationOptions & { checkTimeoutM
     ...(checkpointEvery ? { checkpointEvery } : {}),
     ...(checkTimeoutMs ? { checkTimeoutMs } : {}),
   };
+}
+
+/** `iitStudio.server.nodeArgs`: Node.js options of the processes that run experiments (server, debug adapter). */
+export function nodeArgs(): string[] {
+  return vscode.workspace.getConfiguration('iitStudio').get<string[]>('server.nodeArgs') ?? [];
 }
 
 export class ServerConnection implements vscode.Disposable {
@@ -60,13 +65,13 @@ export class ServerConnection implements vscode.Disposable {
     // A missing bundle is a broken install, not a crash: say so once instead of restarting in a loop.
     if (!existsSync(serverModule))
       throw new Error(`the server bundle ${serverModule} is missing (run \`npm run build\`)`);
-    const nodeArgs = vscode.workspace.getConfiguration('iitStudio').get<string[]>('server.nodeArgs') ?? [];
+    const execArgv = nodeArgs();
     const serverOptions: ServerOptions = {
-      run: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: nodeArgs } },
+      run: { module: serverModule, transport: TransportKind.stdio, options: { execArgv } },
       debug: {
         module: serverModule,
         transport: TransportKind.stdio,
-        options: { execArgv: [...nodeArgs, '--inspect=6019'] },
+        options: { execArgv: [...execArgv, '--inspect=6019'] },
       },
     };
     const clientOptions: LanguageClientOptions = {

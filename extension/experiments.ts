@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { ExperimentInfo } from './api';
+import type { ExperimentInfo } from '../server/protocol/index';
 
 export const EXPERIMENT_MARKER = /export\s+default\s+experiment\s*\(/;
 

@@ -1,12 +1,14 @@
 /**
  * The "Causal Graph" sidebar view: the active experiment's DAG with each
  * variable's aligned site. Static SVG styled by theme variables in a nonce'd
- * stylesheet; no script runs in this view.
+ * stylesheet; no script runs in this view. It follows the active experiment
+ * editor and the experiment selected in the sidebar.
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { ExperimentInfo } from '../server/protocol/index';
 import { graphSvg } from '../webview/graph';
-import type { ExperimentInfo } from './api';
+import { EXPERIMENT_MARKER, type ExperimentItem, type ExperimentsTree } from './experiments';
 
 const STYLE = `
 body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); padding: 4px 8px; }
@@ -70,6 +72,38 @@ export class CausalGraphView implements vscode.WebviewViewProvider {
     }
     this.view.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}"><style nonce="${nonce}">${STYLE}</style></head><body>${body}</body></html>`;
   }
+}
+
+/** Shows the experiment of the active editor (now and as it changes, and when saved) and of the sidebar selection. */
+export function followExperiments(
+  graph: CausalGraphView,
+  experiments: ExperimentsTree,
+  view: vscode.TreeView<ExperimentItem>,
+): vscode.Disposable[] {
+  const showGraphOf = async (uri: vscode.Uri, selected?: string) => {
+    try {
+      graph.show(await experiments.getInfo(uri), uri.fsPath, selected);
+    } catch (e) {
+      graph.showError((e as Error).message);
+    }
+  };
+  const showGraphFor = async (doc: vscode.TextDocument | undefined) => {
+    if (!doc || doc.languageId !== 'typescript' || !EXPERIMENT_MARKER.test(doc.getText())) return;
+    await showGraphOf(doc.uri);
+  };
+  void showGraphFor(vscode.window.activeTextEditor?.document);
+  return [
+    vscode.window.onDidChangeActiveTextEditor((ed) => void showGraphFor(ed?.document)),
+    view.onDidChangeSelection((e) => {
+      const item = e.selection[0];
+      if (item) void showGraphOf(item.uri, item.variableName);
+    }),
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (!EXPERIMENT_MARKER.test(doc.getText())) return;
+      experiments.refresh(doc.uri);
+      void showGraphFor(doc);
+    }),
+  ];
 }
 
 function escapeHtml(s: string): string {

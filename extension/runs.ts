@@ -1,20 +1,29 @@
 /**
- * Runs: the run directories on disk (written atomically by the engine) plus
- * the runs training right now. The Runs tree and the results panels read
- * from here; live runs are replaced by their directory once finished.
+ * Runs: the run directories on disk (read through server/runs, which alone
+ * knows their files) plus the runs training right now. The Runs tree and the
+ * results panels read from here; live runs are replaced by their directory
+ * once finished.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunStatus, RunView } from '../server/protocol/webview';
-import { bestIia, readRunDir, runDescription } from './runFiles';
-
-export { LOSSES_FILE, UI_FILE, readRunDir, bestIia } from './runFiles';
+import type { RunStatus, RunSummary } from '../server/protocol/index';
+import type { RunView } from '../server/protocol/webview';
+import { RUN_FILES, runsDirectory } from '../server/runs/layout';
+import { listRuns } from '../server/runs/list';
+import { deleteRun } from '../server/runs/remove';
+import { bestIia, readRunView } from '../server/runs/view';
+import { runDescription, runLabel } from './runRow';
 
 export function runsRoot(folder: vscode.WorkspaceFolder): string {
-  const rel = vscode.workspace.getConfiguration('iitStudio', folder.uri).get<string>('runsDirectory') || '.iit/runs';
-  return path.resolve(folder.uri.fsPath, rel);
+  return runsDirectory(
+    folder.uri.fsPath,
+    vscode.workspace.getConfiguration('iitStudio', folder.uri).get<string>('runsDirectory'),
+  );
 }
+
+/** The files whose changes change a run's row: it started, ended, or its status changed. */
+const WATCHED = `*/{${[RUN_FILES.report, RUN_FILES.status, RUN_FILES.config].join(',')}}`;
 
 /** What the server's iit/runs says about a run directory (it knows the queued and running ones). */
 export interface ServerRunState {
@@ -35,7 +44,7 @@ export class RunStore implements vscode.Disposable {
   constructor() {
     for (const f of vscode.workspace.workspaceFolders ?? []) {
       const w = vscode.workspace.createFileSystemWatcher(
-        new vscode.RelativePattern(vscode.Uri.file(runsRoot(f)), '*/{report,status,config}.json'),
+        new vscode.RelativePattern(vscode.Uri.file(runsRoot(f)), WATCHED),
       );
       w.onDidCreate(() => this.changed.fire(undefined));
       w.onDidDelete(() => this.changed.fire(undefined));
@@ -47,15 +56,11 @@ export class RunStore implements vscode.Disposable {
   /** Every run: live ones first, then directories newest first. */
   all(): RunView[] {
     const disk: RunView[] = [];
-    for (const f of vscode.workspace.workspaceFolders ?? []) {
-      const rootDir = runsRoot(f);
-      if (!existsSync(rootDir)) continue;
-      for (const name of readdirSync(rootDir)) {
-        if (name.startsWith('.')) continue;
-        const r = readRunDir(path.join(rootDir, name));
+    for (const f of vscode.workspace.workspaceFolders ?? [])
+      for (const { runDir } of listRuns(runsRoot(f))) {
+        const r = readRunView(runDir);
         if (r) disk.push(this.withServerState(r));
       }
-    }
     const liveDirs = new Set([...this.live.values()].map((r) => r.runDir).filter((d): d is string => !!d));
     return [
       ...this.live.values(),
@@ -68,12 +73,12 @@ export class RunStore implements vscode.Disposable {
   get(id: string): RunView | undefined {
     const live = this.live.get(id) ?? [...this.live.values()].find((r) => r.runDir === id);
     if (live) return live;
-    const r = existsSync(id) ? readRunDir(id) : undefined;
+    const r = existsSync(id) ? readRunView(id) : undefined;
     return r && this.withServerState(r);
   }
 
   /** Replaces the server's view of the runs (from iit/runs). */
-  setServerRuns(runs: { runDir: string; status: RunStatus; step?: number }[]): void {
+  setServerRuns(runs: RunSummary[]): void {
     this.server = new Map(
       runs.map((r) => [
         path.resolve(r.runDir),
@@ -118,9 +123,16 @@ export class RunStore implements vscode.Disposable {
     this.changed.fire(undefined);
   }
 
+  /** Removes an ended run's directory; server/runs refuses anything that is not a run of this workspace. */
   delete(dir: string): void {
-    rmSync(dir, { recursive: true, force: true });
-    this.changed.fire(undefined);
+    const roots = (vscode.workspace.workspaceFolders ?? []).map(runsRoot);
+    const root = roots.find((r) => r === path.dirname(path.resolve(dir))) ?? roots[0];
+    try {
+      if (!root) throw new Error(`${dir} is not a run of this workspace`);
+      deleteRun(dir, root);
+    } finally {
+      this.changed.fire(undefined);
+    }
   }
 
   dispose(): void {
@@ -131,7 +143,7 @@ export class RunStore implements vscode.Disposable {
 
 export class RunItem extends vscode.TreeItem {
   constructor(readonly run: RunView) {
-    super(`${run.config} · seed ${run.seed}`, vscode.TreeItemCollapsibleState.None);
+    super(runLabel(run), vscode.TreeItemCollapsibleState.None);
     const best = bestIia(run);
     this.description = runDescription(run);
     this.tooltip = new vscode.MarkdownString(

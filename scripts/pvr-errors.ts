@@ -3,28 +3,21 @@
 // The run must have trained probes (MULTI, IIT+MULTI). The Y_TL probe is the reader: top-left holds every class in
 // training, so its probe has seen them all; since the quick network's encoder is shared by the quadrants, it reads
 // any quadrant's code. A grid is "readable" when the reader gets the pointer's group and the pointed class right.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import '../server/engine/index';
-import '../server/pvr/index';
-import { activateBackend } from '../server/backend';
-import { loadExperiment } from '../server/engine/loader';
-import { readRunWeights } from '../server/engine/report';
-import { Session } from '../server/engine/session';
+import { openExperiment } from '../server/app/open';
 import { tf } from '../server/engine/tf';
 import { pointedQuadrant } from '../server/data/pvr';
 import { PVR_VARIABLES } from '../server/pvr/model';
+import { RunDir } from '../server/runs/runDir';
 
 const [file, runDir] = process.argv.slice(2);
 if (!file || !runDir) {
   console.error('usage: scripts/pvr-errors.ts <experiment.ts> <run directory with probes>');
   process.exit(2);
 }
-const cfg = JSON.parse(readFileSync(path.join(runDir, 'config.json'), 'utf8')) as { config: string; seed: number };
-const exp = await loadExperiment(file);
-await activateBackend('auto');
-const session = new Session(exp, exp.resolve(cfg.config), cfg.seed);
-session.net.setParameters(await readRunWeights(runDir));
+const run = RunDir.open(runDir);
+const cfg = run.config;
+const { session } = await openExperiment({ file, config: cfg.config, seed: cfg.seed });
+session.net.setParameters(run.readWeights());
 const W = session.net.params.get('probe.YTL.W');
 const b = session.net.params.get('probe.YTL.b');
 const site = session.alignment.get('YTL').site;

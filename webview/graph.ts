@@ -9,7 +9,7 @@ import { escapeXml } from './charts';
 export interface GraphNode {
   name: string;
   role: 'input' | 'output' | 'intermediate';
-  parents: string[];
+  parents: readonly string[];
   values?: string;
   /** e.g. "h1[0:1]" when aligned. */
   site?: string;

@@ -4,7 +4,7 @@
  * source grids), training curves, the Table 1 comparison, and CSV. Pure
  * functions over the protocol types, shared by the webview and the tests.
  */
-import type { IiaMetrics, Metrics } from '../server/engine/metrics';
+import type { IiaMetrics, Metrics } from '../server/protocol/results';
 import type { RunView } from '../server/protocol/webview';
 import type { HeatmapSpec, LineChartSpec } from './charts';
 

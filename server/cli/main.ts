@@ -1,27 +1,29 @@
 /**
- * `iit-studio` command line: train, eval, inspect, demo. Bad input exits
- * with code 2 and one line naming the file, the line and the fix.
+ * `iit-studio` command line: train, eval, inspect, table, demo, backends.
+ * Each command calls server/app; bad input exits with code 2 and one line
+ * naming the file, the line and the fix. (`serve` and `debug-adapter` are
+ * the other front ends, started by server/main.ts.)
  */
 import path from 'node:path';
+import { probeBackends } from '../app/backend';
+import { describeExperiment } from '../app/describe';
+import { evaluateRun } from '../app/evaluate';
+import { located, openExperiment } from '../app/open';
+import { ChildError, runTable } from '../app/table';
+import { Cancelled, trainRun } from '../app/train';
 import { IITError } from '../engine/errors';
-import { loadExperiment, refine } from '../engine/loader';
-import { Session } from '../engine/session';
-import { evalRun, trainRun } from '../runner';
-import { activateBackend } from '../backend';
-import { describeExperiment } from '../describe';
-import { probeBackends } from '../compute/backends';
 import { intFlag, parseArgs, UsageError } from './args';
 import { formatReport, metricsTable } from './format';
 import { ProgressBar } from './progress';
-import { ChildError, formatTable, markdownTable, runTable } from './table';
-import '../engine/index';
-import '../pvr/index';
+import { formatTable, markdownTable } from './tableFormat';
 
 const HELP = `iit-studio — interchange intervention training
 
 usage:
   iit-studio train <file> [--config NAME] [--seed N] [--backend NAME] [--out DIR] [--json] [--params]
                                 [--steps N] [--batch N]   (override the configuration's length and batch)
+                                [--checkpoint-every N]    (steps between checkpoints, default 50)
+  iit-studio train [<file>] --resume DIR   continue a stopped run (Ctrl-C, a kill) from its last checkpoint
   iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
   iit-studio inspect <file> [--config NAME] [--json]
   iit-studio table <file> [--configs A,B,...] [--seeds N] [--jobs N] [--backend NAME] [--store DIR] [--json | --md]
@@ -45,45 +47,86 @@ function positive(v: string | true, name: string): number {
   return n;
 }
 
-async function cmdTrain(file: string, flags: Record<string, string | true>): Promise<void> {
-  const json = !!flags.json;
-  const bar = new ProgressBar(!json && process.stderr.isTTY === true);
-  const { report, runDir } = await trainRun({
-    file,
-    config: typeof flags.config === 'string' ? flags.config : undefined,
-    seed: intFlag(flags.seed, 'seed', 0),
-    backend: typeof flags.backend === 'string' ? flags.backend : undefined,
-    out: typeof flags.out === 'string' ? flags.out : undefined,
-    params: !!flags.params,
-    ...(flags.steps !== undefined ? { steps: positive(flags.steps, 'steps') } : {}),
-    ...(flags.batch !== undefined ? { batchSize: positive(flags.batch, 'batch') } : {}),
-    hooks: { onStep: (p) => bar.update(p) },
-  });
-  bar.done();
-  print(json, report, `${formatReport(report)}\nrun directory: ${path.relative(process.cwd(), runDir) || runDir}`);
+/** Ctrl-C (or SIGTERM) stops a training run after its current step, with a checkpoint; a second one quits at once. */
+function stopOnSignal(onStop: () => void): { stopped: () => boolean; dispose: () => void } {
+  let stop = false;
+  const handler = () => {
+    if (stop) process.exit(130);
+    stop = true;
+    onStop();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    stopped: () => stop,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
 }
 
-async function cmdEval(file: string, flags: Record<string, string | true>): Promise<void> {
+const shown = (dir: string) => path.relative(process.cwd(), dir) || dir;
+
+async function cmdTrain(file: string | undefined, flags: Record<string, string | true>): Promise<number> {
+  const json = !!flags.json;
+  if (flags.resume === true) throw new UsageError('--resume takes the run directory to continue');
+  const resume = typeof flags.resume === 'string' ? flags.resume : undefined;
+  if (!file && !resume) throw new UsageError('train needs an experiment file (or --resume DIR)');
+  const bar = new ProgressBar(!json && process.stderr.isTTY === true);
+  const signal = stopOnSignal(() => {
+    bar.done();
+    process.stderr.write('iit-studio: stopping after this step (Ctrl-C again quits at once)\n');
+  });
+  try {
+    const { report, runDir } = await trainRun({
+      ...(resume ? { resume } : { file }),
+      config: typeof flags.config === 'string' ? flags.config : undefined,
+      seed: intFlag(flags.seed, 'seed', 0),
+      backend: typeof flags.backend === 'string' ? flags.backend : undefined,
+      out: typeof flags.out === 'string' ? flags.out : undefined,
+      params: !!flags.params,
+      ...(flags.steps !== undefined ? { steps: positive(flags.steps, 'steps') } : {}),
+      ...(flags.batch !== undefined ? { batchSize: positive(flags.batch, 'batch') } : {}),
+      ...(flags['checkpoint-every'] !== undefined
+        ? { checkpointEvery: positive(flags['checkpoint-every'], 'checkpoint-every') }
+        : {}),
+      hooks: { onStep: (p) => bar.update(p), cancelled: signal.stopped },
+    });
+    bar.done();
+    print(json, report, `${formatReport(report)}\nrun directory: ${shown(runDir)}`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof Cancelled)) throw e;
+    bar.done();
+    process.stderr.write(
+      `iit-studio: stopped at step ${e.step}; continue with: iit-studio train --resume ${shown(e.runDir)}\n`,
+    );
+    return 130;
+  } finally {
+    signal.dispose();
+  }
+}
+
+async function cmdEval(file: string | undefined, flags: Record<string, string | true>): Promise<number> {
   if (typeof flags.run !== 'string')
     throw new UsageError('eval needs --run DIR (a directory written by `iit-studio train`)');
-  const report = await evalRun({
-    file,
+  const report = await evaluateRun({
+    ...(file ? { file } : {}),
     runDir: flags.run,
     backend: typeof flags.backend === 'string' ? flags.backend : undefined,
     params: !!flags.params,
   });
   print(!!flags.json, report, formatReport(report));
+  return 0;
 }
 
-async function cmdInspect(file: string, flags: Record<string, string | true>): Promise<void> {
-  const exp = await loadExperiment(file);
-  await activateBackend('cpu');
-  let session: Session;
-  try {
-    session = new Session(exp, exp.resolve(typeof flags.config === 'string' ? flags.config : undefined), 0);
-  } catch (e) {
-    throw e instanceof IITError ? refine(e) : e;
-  }
+async function cmdInspect(file: string, flags: Record<string, string | true>): Promise<number> {
+  const { exp, session } = await openExperiment({
+    file,
+    config: typeof flags.config === 'string' ? flags.config : undefined,
+    backend: 'cpu',
+  });
   try {
     const info = describeExperiment(exp, session);
     const text = [
@@ -108,12 +151,13 @@ async function cmdInspect(file: string, flags: Record<string, string | true>): P
         .join(', ')}`,
     ].join('\n');
     print(!!flags.json, info, text);
+    return 0;
   } finally {
     session.dispose();
   }
 }
 
-async function cmdTable(file: string, flags: Record<string, string | true>): Promise<void> {
+async function cmdTable(file: string, flags: Record<string, string | true>): Promise<number> {
   if (flags.configs === true)
     throw new UsageError('--configs takes a comma-separated list, e.g. --configs STANDARD,IIT');
   const configs =
@@ -144,6 +188,7 @@ async function cmdTable(file: string, flags: Record<string, string | true>): Pro
   });
   bar.done();
   process.stdout.write((flags.json ? JSON.stringify(t, null, 2) : flags.md ? markdownTable(t) : formatTable(t)) + '\n');
+  return 0;
 }
 
 async function cmdDemo(): Promise<void> {
@@ -189,25 +234,18 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (cmd === 'demo') await cmdDemo();
     else if (cmd === 'backends') await cmdBackends(!!args.flags.json);
-    else if (cmd === 'serve') {
-      // Runs until the client disconnects; LSP framing on stdio.
-      require('../lsp/server').startServer();
-      return await new Promise<number>(() => undefined);
-    } else if (cmd === 'debug-adapter') {
-      // Runs until the client disconnects; DAP framing on stdio.
-      require('../debug/main').runStdio();
-      return await new Promise<number>(() => undefined);
-    } else if (cmd === 'train' || cmd === 'eval' || cmd === 'inspect' || cmd === 'table') {
+    else if (cmd === 'train') return await cmdTrain(file, args.flags);
+    else if (cmd === 'eval') return await cmdEval(file, args.flags);
+    else if (cmd === 'inspect' || cmd === 'table') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
-      await (cmd === 'train' ? cmdTrain : cmd === 'eval' ? cmdEval : cmd === 'table' ? cmdTable : cmdInspect)(
-        file,
-        args.flags,
-      );
-    } else throw new UsageError(`unknown command '${cmd}'`);
+      return await (cmd === 'table' ? cmdTable : cmdInspect)(file, args.flags);
+    } else if (cmd === 'serve' || cmd === 'debug-adapter')
+      throw new UsageError(`'${cmd}' is served by bin/iit-studio.js (server/main.ts), not by the CLI front end`);
+    else throw new UsageError(`unknown command '${cmd}'`);
     return 0;
   } catch (e) {
     if (e instanceof IITError) {
-      const err = refine(e);
+      const err = located(e) as IITError;
       // Paths inside the working directory read better relative.
       if (err.location && !path.relative(process.cwd(), err.location.file).startsWith('..')) {
         err.location = { ...err.location, file: path.relative(process.cwd(), err.location.file) };

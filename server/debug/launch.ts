@@ -4,19 +4,17 @@
  * Validation names the launch.json field and the fix; errors in the
  * experiment file itself keep their file and line.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { activateBackend } from '../backend';
+import { loadExperiment, openExperiment } from '../app/open';
 import type { Setting, Swap } from '../engine/causal';
 import { IITError } from '../engine/errors';
 import type { Experiment } from '../engine/experiment';
-import { loadExperiment, refine } from '../engine/loader';
-// Experiment files may import 'iit-studio/pvr'.
-import '../pvr/index';
-import { readRunWeights } from '../engine/report';
-import { Session } from '../engine/session';
+import type { Session } from '../engine/session';
 import { formatValue, type Value } from '../engine/values';
-import '../engine/index';
+import { RUN_FILES } from '../runs/layout';
+import { readRunConfig } from '../runs/runDir';
+import { hasWeights, readWeights } from '../runs/weights';
 import { experimentLines, type ExperimentLines } from './lines';
 import type { PairInput } from './trace';
 
@@ -173,19 +171,19 @@ export async function prepare(args: LaunchArgs): Promise<Prepared> {
   let runDir: string | undefined;
   if (args.runDir !== undefined) {
     runDir = path.resolve(cwd, args.runDir);
-    if (!existsSync(path.join(runDir, 'model.json'))) {
+    if (!hasWeights(runDir)) {
       throw new LaunchError(
         'runDir',
-        `${runDir} holds no weights (model.json missing)`,
+        `${runDir} holds no weights (${RUN_FILES.model} missing)`,
         'give a directory written by `iit-studio train`, or remove runDir to debug the untrained network',
       );
     }
-    try {
-      runConfig = JSON.parse(readFileSync(path.join(runDir, 'config.json'), 'utf8'));
-    } catch {
+    const c = readRunConfig(runDir);
+    if (c) runConfig = c;
+    else {
       throw new LaunchError(
         'runDir',
-        `${runDir}/config.json is missing or unreadable`,
+        `${runDir}/${RUN_FILES.config} is missing or unreadable`,
         'give a directory written by `iit-studio train`',
       );
     }
@@ -207,20 +205,17 @@ export async function prepare(args: LaunchArgs): Promise<Prepared> {
       `remove config or set it to '${runConfig.config}'`,
     );
   }
-  try {
-    await activateBackend(args.backend ?? 'cpu');
-  } catch (e) {
-    throw new LaunchError('backend', (e as Error).message, "use 'cpu' (always available) or run `iit-studio backends`");
-  }
   const seed = args.seed ?? runConfig.seed ?? 0;
   let session: Session;
   try {
-    session = new Session(exp, exp.resolve(config), seed);
+    ({ session } = await openExperiment({ file, config, seed, backend: args.backend ?? 'cpu' }, exp));
   } catch (e) {
-    throw e instanceof IITError ? refine(e) : e;
+    if (e instanceof IITError && e.code === 'backend')
+      throw new LaunchError('backend', e.message, "use 'cpu' (always available) or run `iit-studio backends`");
+    throw e;
   }
   try {
-    if (runDir) session.net.setParameters(await readRunWeights(runDir));
+    if (runDir) session.net.setParameters(readWeights(runDir)!);
     const split = args.split ?? 'train';
     if (!session.splits.has(split))
       throw new LaunchError(

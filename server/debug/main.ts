@@ -4,10 +4,10 @@
  * extension host (dist/debug.js, loaded when a session starts).
  */
 import { DebugSession } from '@vscode/debugadapter';
-import '../engine/index';
 import { IitDebugSession } from './session';
 
-export { IitDebugSession, RUN_ALL_PAIRS } from './session';
+export { IitDebugSession } from './session';
+export { RUN_ALL_PAIRS } from '../protocol/debug';
 
 /** A session for vscode.DebugAdapterInlineImplementation. */
 export function createSession(): IitDebugSession {

@@ -23,12 +23,10 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { IITError } from '../engine/errors';
 import type { BreakpointSpec, ResolvedBreakpoint, ViewNode } from './runtime';
 import { InterventionRuntime } from './runtime';
+import { RUN_ALL_PAIRS, type RunAllPairsArgs } from '../protocol/debug';
 import type { LaunchArgs } from './launch';
 
 const THREAD = 1;
-
-/** The custom request behind "Run all pairs" (arguments: { limit?, sample?, seed? }). */
-export const RUN_ALL_PAIRS = 'iit/runAllPairs';
 
 export interface IitLaunchArguments extends DebugProtocol.LaunchRequestArguments, LaunchArgs {}
 
@@ -311,7 +309,7 @@ export class IitDebugSession extends DebugSession {
       return;
     }
     try {
-      const r = await this.runtime.runAllPairs((args ?? {}) as { limit?: number; sample?: number; seed?: number });
+      const r = await this.runtime.runAllPairs((args ?? {}) as RunAllPairsArgs);
       response.body = r;
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       const lines = [

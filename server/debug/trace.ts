@@ -196,3 +196,15 @@ export async function computeTrace(
     tf.dispose(scope as unknown as tf.TensorContainer);
   }
 }
+
+/** The causal-model pass of steps 1–3 (base, source, counterfactual); none for the network's steps. */
+export function passOf(t: Trace, step: number): ModelPass | undefined {
+  return step === 1 ? t.baseRun : step === 2 ? t.sourceRun : step === 3 ? t.counterfactual : undefined;
+}
+
+/** The aligned neurons' numbers: the source's at step 4, the patched base's at step 5. */
+export function alignedValues(t: Trace, step: number): number[] {
+  return step === 4
+    ? t.sourceNeurons.map((i) => t.sourcePass[t.site]!.values[i]!)
+    : t.targetNeurons.map((i) => t.siteAfter.values[i]!);
+}

@@ -70,8 +70,4 @@ export { IITError, type SourceLocation, type ErrorCode } from './errors';
 export { Rng } from './rng';
 export { tf } from './tf';
 export { loadExperiment, refine, provideModule } from './loader';
-export { buildReport, RunWriter, saveWeights, readRunWeights, writeFileAtomic, type Report } from './report';
-
-import * as self from './index';
-import { provideApi } from './loader';
-provideApi(self);
+export { buildReport, type Report } from './report';

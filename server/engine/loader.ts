@@ -15,14 +15,8 @@ import { tf } from './tf';
 
 process.setSourceMapsEnabled(true);
 
-let api: Record<string, unknown> | undefined;
-/** Further modules experiment files may import as `iit-studio/<name>` (e.g. `iit-studio/pvr`), registered by their front ends. */
+/** Further modules experiment files may import as `iit-studio/<name>` (e.g. `iit-studio/pvr`): server/app/modules.ts registers them. */
 const modules = new Map<string, Record<string, unknown>>();
-
-/** The engine's public API, handed to experiment files (set by index/cli to avoid an import cycle). */
-export function provideApi(a: Record<string, unknown>): void {
-  api = a;
-}
 
 /** Makes `api` importable from experiment files as `id` (`iit-studio/<name>`). */
 export function provideModule(id: string, a: Record<string, unknown>): void {
@@ -30,6 +24,9 @@ export function provideModule(id: string, a: Record<string, unknown>): void {
 }
 
 export async function loadExperiment(file: string): Promise<Experiment> {
+  // The engine's public API, as experiment files import it ('iit-studio'); imported here, not at the top, since
+  // index imports this file.
+  const api = (await import('./index')) as Record<string, unknown>;
   const abs = path.resolve(file);
   if (!existsSync(abs)) {
     throw new IITError('load', `experiment file not found: ${file}`, 'check the path', {
@@ -77,7 +74,7 @@ export async function loadExperiment(file: string): Promise<Experiment> {
   });
   mod.require = Object.assign(
     (id: string) => {
-      if (id === 'iit-studio') return api ?? plainRequire(id);
+      if (id === 'iit-studio') return api;
       if (id.startsWith('iit-studio/')) {
         const m = modules.get(id);
         if (!m)

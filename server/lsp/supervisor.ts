@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Job, WorkerError, WorkerMessage } from './worker';
+import type { Job, WorkerError, WorkerMessage } from './jobs';
 
 export type Outcome = Exclude<WorkerMessage, { type: 'started' | 'step' | 'eval' | 'checkpoint' }>;
 

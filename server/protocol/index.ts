@@ -1,49 +1,16 @@
 /**
- * The IIT custom protocol between the VS Code extension (and its webviews)
- * and the language / training server, on top of LSP. Each message is a typed
- * request or notification; docs/PROTOCOL.md describes them. Only types come
- * from the engine and the only runtime import is vscode-jsonrpc's message
- * types, so this module loads in the extension host and in a browser.
+ * The IIT custom protocol between the VS Code extension and the language / training server, on top of LSP. Each
+ * message is a typed request or notification; docs/PROTOCOL.md describes them. The shapes of their results are
+ * declared in ./results and re-exported here, so a client imports the protocol from this one module. The only
+ * runtime import is vscode-jsonrpc's message types: this module loads in the extension host and in a browser
+ * without pulling in the engine.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import type { Metrics } from '../engine/metrics';
-import type { Report } from '../engine/report';
+import type { ExperimentInfo, Metrics, Report, RunStatus, RunSummary } from './results';
 
-export type { Metrics, Report };
-// Table 1's presets, offered by the editor's "Add Configuration" (a pure table; no engine code runs in the client).
-export { PRESET_OBJECTIVES } from '../engine/presets';
-
-export interface VariableInfo {
-  name: string;
-  role: 'input' | 'output' | 'intermediate';
-  values: string;
-  size: number;
-  parents: readonly string[];
-  type: string;
-}
-
-export interface AlignmentInfo {
-  variable: string;
-  site: string;
-  ranges: [number, number][];
-  neurons: number;
-  type: string;
-}
-
-/** The engine's view of an experiment file (the CLI's `inspect --json`). */
-export interface ExperimentInfo {
-  experiment: string;
-  file?: string;
-  inputSpaceSize: number;
-  variables: VariableInfo[];
-  sites: { name: string; shape: number[] }[];
-  alignment: AlignmentInfo[];
-  output: { variable: string; loss: string };
-  configs: string[];
-  splits: Record<string, number>;
-  /** Labels of each small split's inputs ("(F,T)"), in the order of the IIA grids (base × source). */
-  inputLabels?: Record<string, string[]>;
-}
+export type * from './results';
+// The result shapes travel with the messages: importers of the protocol get them here too.
+export type * from './results';
 
 /** `initialize.initializationOptions`. */
 export interface InitializationOptions {
@@ -57,6 +24,8 @@ export interface InitializationOptions {
   maxConcurrentRuns?: number;
   /** Default checkpoint interval in steps (default 50). */
   checkpointEvery?: number;
+  /** Time limit in ms for loading an experiment file for diagnostics and iit/experimentInfo (default 10000). */
+  checkTimeoutMs?: number;
 }
 
 export interface TrainParams {
@@ -115,32 +84,10 @@ export interface EvaluateParams {
   backend?: string;
 }
 
-export type RunStatus = 'queued' | 'running' | 'finished' | 'cancelled' | 'failed';
-
-export interface RunSummary {
-  runId: string;
-  runDir: string;
-  experiment: string;
-  /** The experiment file. */
-  file?: string;
-  config: string;
-  seed: number;
-  backend: string;
-  status: RunStatus;
-  /** Steps done (the last checkpoint's step for unfinished runs). */
-  step?: number;
-  /** Whether a checkpoint exists to resume from (unfinished runs). */
-  resumable?: boolean;
-  /** Best overall IIA over the run's splits (finished runs). */
-  bestIia?: number;
-  startTime?: string;
-  error?: string;
-}
-
 export interface RunFinishedParams {
   runId: string;
   runDir?: string;
-  status?: 'finished' | 'cancelled' | 'failed';
+  status?: Exclude<RunStatus, 'queued' | 'running'>;
   report?: Report;
   error?: string;
 }

@@ -2,25 +2,10 @@
  * The typed message protocol between the extension and its results webview.
  * Both sides import these types, so a renamed field fails to compile on both
  * ends instead of silently dropping a message (cf. vscode-lean4's EditorApi /
- * InfoviewApi). Type-only: nothing here pulls the engine into the webview.
+ * InfoviewApi). Type-only, over the shapes of ./results: nothing here pulls
+ * the engine into the webview.
  */
-import type { Metrics } from '../engine/metrics';
-import type { Report } from '../engine/report';
-
-/** As the server's iit/runs reports it. */
-export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
-
-/** One evaluation during training (a line of the run's metrics.jsonl). */
-export interface EvalPoint {
-  step: number;
-  metrics: Metrics;
-}
-
-/** Losses per objective at one optimizer step. */
-export interface LossPoint {
-  step: number;
-  losses: Record<string, number>;
-}
+import type { EvalPoint, LossPoint, Report, RunStatus } from './results';
 
 /** Everything the results view draws for one run. */
 export interface RunView {

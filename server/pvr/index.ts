@@ -7,7 +7,3 @@ export { PVR_INPUTS, PVR_VARIABLES, pvrCausalModel, pvrOutput, type PvrValues, t
 export { pvrData, quadrantAlignment, quadrantSlots, admissible, type PvrData, type PvrDataOptions } from './data';
 export { PAPER_TABLE1, type TableNumbers } from './paper';
 export { defaultDataFolder, loadIdxDataset, DEBIAN_FASHION_MNIST } from '../data/idx';
-
-import * as self from './index';
-import { provideModule } from '../engine/loader';
-provideModule('iit-studio/pvr', self);

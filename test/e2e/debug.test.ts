@@ -1,18 +1,28 @@
 /**
  * The intervention debugger inside a real VS Code (code-server 4.100.3)
  * driven by Chromium: "IIT: Debug Intervention" from the command palette on
- * Figure 1's experiment, F10 through the six steps while reading the
- * Variables view, then "IIT: Run All Pairs". Screenshots go to
- * artifacts/e2e/. With CI=true nothing here may be skipped.
+ * Figure 1's experiment, its adapter in a process of its own (the default),
+ * F10 through the six steps while reading the Variables view, then "IIT: Run
+ * All Pairs". Screenshots go to artifacts/e2e/. With CI=true nothing here may
+ * be skipped.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { launchCodeServer, root, type CodeServer } from './harness/codeServer';
-import { expandTreeRow, openIitSidebar, pickQuickLabel, runPaletteCommand, waitForVariable } from './iitSteps';
+import {
+  expandTreeRow,
+  openIitSidebar,
+  outputLog,
+  pickQuickLabel,
+  processes,
+  runPaletteCommand,
+  waitForOutput,
+  waitForVariable,
+} from './iitSteps';
 
 const shots = path.join(root, 'artifacts', 'e2e');
 const haveChromium = existsSync('/usr/bin/chromium');
@@ -73,6 +83,14 @@ after(async () => {
   rmSync(ws, { recursive: true, force: true });
 });
 
+const cli = realpathSync(path.join(root, 'bin', 'iit-studio.js'));
+/** The debug adapters running now: `node … bin/iit-studio.js debug-adapter` of this extension. */
+const adapters = () =>
+  processes(
+    (argv) =>
+      argv.at(-1) === 'debug-adapter' && !!argv.at(-2)?.endsWith('iit-studio.js') && realpathSync(argv.at(-2)!) === cli,
+  );
+
 /** F10, then wait for the step's scope (its name starts with the step number) and the rows it must show. */
 async function stepOver(step: number, ...shows: RegExp[]): Promise<string[]> {
   await page.keyboard.press('F10');
@@ -97,6 +115,16 @@ test(
     // Stopped on entry: the pair (base #0 (F,F), source #1 (F,T)) and the variable.
     await waitForVariable(page, [/^0 · start/, /^variable = V1$/], 120_000);
     await shot('debug-1-entry');
+
+    // The adapter runs out of process by default: the extension says so, and the extension host started it.
+    const line = await waitForOutput(cs.userDataDir, /debug adapter: out of process \(/);
+    assert.match(line, /bin\/iit-studio\.js debug-adapter\)$/);
+    const running = adapters();
+    assert.equal(running.length, 1, `one adapter process: ${JSON.stringify(running)}`);
+    assert.ok(
+      running[0]!.parentArgv.some((a) => /extensionHost/.test(a)),
+      `the adapter's parent is the extension host: ${running[0]!.parentArgv.join(' ')}`,
+    );
 
     // (1), (2) the causal model on the base and the source.
     await stepOver(1, /^O = F$/, /^X2 = F$/);
@@ -135,6 +163,10 @@ test(
       .click();
     await waitForVariable(page, [/^base = \{X1=F, X2=T\}$/, /^source = \{X1=T, X2=F\}$/], 120_000);
     await shot('debug-5-mismatching-pair');
+    // The restarted session got an adapter process of its own; stopping the session ends it.
+    assert.equal(outputLog(cs.userDataDir).match(/debug adapter: out of process/g)?.length, 2);
     await page.keyboard.press('Shift+F5');
+    for (let i = 0; i < 100 && adapters().length; i++) await page.waitForTimeout(200);
+    assert.deepEqual(adapters(), [], 'the adapter process ends with its session');
   }),
 );

@@ -4,9 +4,62 @@
  * this extension loaded; the launch itself is the e2e harness's job.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { FrameLocator, Page } from 'playwright-core';
+
+/** The "IIT Studio" output channel, read from its log file under a user-data folder (the view shows only its last lines). */
+export function outputLog(userDataDir: string): string {
+  const logs = path.join(userDataDir, 'logs');
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.name === 'IIT Studio.log') found.push(path.join(d, e.name));
+    }
+  };
+  if (existsSync(logs)) walk(logs);
+  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
+}
+
+/** Waits for a line of the "IIT Studio" output channel; returns it. */
+export async function waitForOutput(userDataDir: string, re: RegExp, timeout = 30_000): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const line = outputLog(userDataDir)
+      .split('\n')
+      .find((l) => re.test(l));
+    if (line) return line;
+    if (Date.now() - t0 > timeout) throw new Error(`no output line matches ${re}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Processes of this machine whose arguments (from /proc) satisfy `match`, with their parent's arguments. */
+export function processes(match: (argv: string[]) => boolean): { pid: number; argv: string[]; parentArgv: string[] }[] {
+  const argvOf = (pid: number | string): string[] | undefined => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      return undefined; // ended meanwhile
+    }
+  };
+  const out: { pid: number; argv: string[]; parentArgv: string[] }[] = [];
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    const argv = argvOf(d);
+    if (!argv || !match(argv)) continue;
+    let ppid = 0;
+    try {
+      // stat: pid (comm) state ppid …; comm may hold spaces and parentheses.
+      ppid = Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ').pop()!.split(' ')[1]);
+    } catch {
+      continue;
+    }
+    out.push({ pid: Number(d), argv, parentArgv: argvOf(ppid) ?? [] });
+  }
+  return out;
+}
 
 /** The results webview's content frame (VS Code nests it in two iframes). */
 export function resultsFrame(page: Page): FrameLocator {

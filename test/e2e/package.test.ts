@@ -28,11 +28,18 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
-import type { Report } from '../../server/engine/report';
+import type { Report } from '../../server/protocol/index';
 import { parseCsv } from '../unit/export-csv-reader';
 import { findAll, parseXml } from '../unit/webview-xml';
 import { installVsix, launchCodeServer, root, type CodeServer } from './harness/codeServer';
-import { decodePng, openIitSidebar, viewRows, waitForNotification } from './iitSteps';
+import {
+  decodePng,
+  openIitSidebar,
+  processes,
+  viewRows,
+  waitForNotification,
+  waitForOutput as waitForOutputOf,
+} from './iitSteps';
 
 const shots = path.join(root, 'artifacts', 'e2e');
 const haveChromium = existsSync('/usr/bin/chromium');
@@ -139,31 +146,7 @@ async function closeAllEditors(): Promise<void> {
   await palette('View: Close All Editors');
 }
 
-/** The "IIT Studio" output channel, read from its log file (the output view shows only its last lines). */
-function outputLog(): string {
-  const logs = path.join(cs.userDataDir, 'logs');
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(d, e.name));
-      else if (e.name === 'IIT Studio.log') found.push(path.join(d, e.name));
-    }
-  };
-  if (existsSync(logs)) walk(logs);
-  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
-}
-
-async function waitForOutput(re: RegExp, timeout = 30_000): Promise<string> {
-  const t0 = Date.now();
-  for (;;) {
-    const line = outputLog()
-      .split('\n')
-      .find((l) => re.test(l));
-    if (line) return line;
-    if (Date.now() - t0 > timeout) throw new Error(`no output line matches ${re}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitForOutput = (re: RegExp, timeout?: number) => waitForOutputOf(cs.userDataDir, re, timeout);
 
 /** Shows the Problems panel (Ctrl+Shift+M toggles it: pressing it while it shows would hide it). */
 async function showProblems(): Promise<void> {
@@ -679,16 +662,7 @@ test(
   { skip, timeout: 180_000 },
   reported('restart', async () => {
     const serverJs = path.join(extDir, 'dist', 'server.js');
-    const pids = readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .filter((d) => {
-        try {
-          return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(serverJs);
-        } catch {
-          return false;
-        }
-      })
-      .map(Number);
+    const pids = processes((argv) => argv.includes(serverJs)).map((p) => p.pid);
     assert.equal(pids.length, 1, `one server process runs ${serverJs}`);
     process.kill(pids[0]!, 'SIGKILL');
     await waitForOutput(/IIT server stopped unexpectedly; restarting it/, 60_000);

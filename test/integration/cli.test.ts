@@ -37,12 +37,14 @@ test('train figure1 --json --params: IIA 0.8125 before, 1.0 after, Figure 1e par
   assert.deepEqual(r4(rep.parameters.W2), ['0.0500', '0.5512']);
   assert.deepEqual(r4(rep.parameters.w), ['1.0231', '1.0256']);
   assert.deepEqual(r4(rep.parameters.b), ['-0.9488']);
-  // The run directory holds the resolved config, metrics, the report and the weights.
+  // The run directory holds the resolved config, metrics and losses, the report, the status and the weights.
   assert.deepEqual(readdirSync(out).sort(), [
     'config.json',
+    'losses.jsonl',
     'metrics.jsonl',
     'model.json',
     'report.json',
+    'status.json',
     'weights.bin',
   ]);
   assert.deepEqual(JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')), rep);

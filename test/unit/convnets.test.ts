@@ -23,7 +23,7 @@ import {
 } from 'iit-studio';
 import { quadrantAlignment, quadrantSlots } from 'iit-studio/pvr';
 import { missingKernels, useBackend } from '../../server/compute/backends';
-import { kernelsNeeded } from '../../server/backend';
+import { kernelsNeeded } from '../../server/app/backend';
 
 after(async () => {
   await tf.setBackend('cpu');

@@ -1,14 +1,15 @@
 /**
- * The Runs view reads run directories as the server's iit/runs reports them:
- * a finished run, a cancelled run (resumable from its checkpoint) and a
- * failed one, all written by the real server; and the resumed run's directory
- * reads as finished with its curves continued.
+ * The Runs view's rows (extension/runRow.ts) for run directories written by
+ * the real server: a finished run (its best IIA as iit/runs reports it), a
+ * cancelled run (the step it stopped at), a failed one, and the cancelled run
+ * once resumed to its end.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { bestIia, readRunDir, runDescription } from '../../extension/runFiles';
+import { runDescription, runLabel } from '../../extension/runRow';
+import { readRunView } from '../../server/runs/view';
 import { Harness, uriOf, waitFor } from '../integration/server-harness';
 
 const LONG = 'test/fixtures/ext/xor.ts';
@@ -20,13 +21,10 @@ interface Summary {
   runDir: string;
   status: string;
   step?: number;
-  resumable?: boolean;
   bestIia?: number;
-  backend: string;
-  config: string;
-  seed: number;
 }
 const runs = async () => (await h.conn.sendRequest('iit/runs', {})) as Summary[];
+const row = (runId: string) => readRunView(path.join(h.runsDir, runId))!;
 
 before(async () => {
   await h.start({ checkpointEvery: 20 });
@@ -37,7 +35,7 @@ after(() => {
   rmSync(h.runsDir, { recursive: true, force: true });
 });
 
-test('finished, cancelled and failed runs read as iit/runs reports them', async () => {
+test('finished, cancelled and failed runs read in the Runs view as iit/runs reports them', async () => {
   await h.conn.sendRequest('iit/train', { uri: uriOf(CLEAN), backend: 'cpu', runId: 'done' });
   const pending = h.conn.sendRequest('iit/train', {
     uri: uriOf(LONG),
@@ -49,53 +47,26 @@ test('finished, cancelled and failed runs read as iit/runs reports them', async 
   await h.conn.sendRequest('iit/cancel', { runId: 'stopped' });
   await assert.rejects(pending, /cancelled at step/);
   await assert.rejects(h.conn.sendRequest('iit/train', { uri: uriOf(NAN), backend: 'cpu', runId: 'broken' }));
-
   const server = await runs();
-  assert.deepEqual(server.map((r) => r.runId).sort(), ['broken', 'done', 'stopped']);
-  for (const s of server) {
-    const v = readRunDir(s.runDir)!;
-    assert.equal(v.status, s.status, `${s.runId} status`);
-    assert.equal(v.step, s.step, `${s.runId} step`);
-    assert.equal(v.backend, s.backend);
-    assert.equal(v.config, s.config);
-    assert.equal(v.seed, s.seed);
-    if (s.status !== 'finished') assert.equal(v.resumable, s.resumable === true && v.resumable);
-  }
-  const done = readRunDir(path.join(h.runsDir, 'done'))!;
-  assert.equal(done.status, 'finished');
-  assert.equal(done.report!.steps, 60);
-  assert.equal(bestIia(done), server.find((r) => r.runId === 'done')!.bestIia);
-  assert.match(runDescription(done, 'en-US'), /^finished · cpu · IIA \d+\.\d% · \d+\/\d+\/\d{4}/);
 
-  const stopped = readRunDir(path.join(h.runsDir, 'stopped'))!;
-  assert.equal(stopped.status, 'cancelled');
-  assert.equal(stopped.resumable, true);
+  const done = row('done');
+  assert.equal(runLabel(done), 'default · seed 0');
+  assert.match(runDescription(done, 'en-US'), /^finished · cpu · IIA \d+\.\d% · \d+\/\d+\/\d{4}/);
+  // The row's best IIA is the server's.
+  const best = server.find((r) => r.runId === 'done')!.bestIia!;
+  assert.ok(runDescription(done).includes(` · IIA ${(best * 100).toFixed(1)}% · `), runDescription(done));
+
+  const stopped = row('stopped');
+  assert.equal(stopped.step, server.find((r) => r.runId === 'stopped')!.step);
   assert.ok(stopped.step! >= 30);
   assert.match(runDescription(stopped), new RegExp(`^cancelled step ${stopped.step} · cpu`));
 
-  // The loss diverged at run time: the server wrote the failure into status.json.
-  const broken = readRunDir(path.join(h.runsDir, 'broken'))!;
-  assert.equal(broken.status, 'failed');
-  assert.match(runDescription(broken), /^failed/);
-  assert.ok(broken.error && broken.error.length > 0);
+  // The loss diverged at run time: the server wrote the failure into the run directory.
+  assert.match(runDescription(row('broken')), /^failed/);
 });
 
-test('a cancelled run resumed with resumeFrom finishes in the same directory, its evaluations continued', async () => {
+test('a cancelled run resumed to its end reads finished, without a step', async () => {
   const dir = path.join(h.runsDir, 'stopped');
-  const before = readRunDir(dir)!;
-  const r = (await h.conn.sendRequest('iit/train', { uri: uriOf(LONG), resumeFrom: dir, workDoneToken: 'r' })) as {
-    runDir: string;
-    report: { steps: number };
-  };
-  assert.equal(r.runDir, dir);
-  assert.equal(
-    h.progressOf('r')[1]?.resumedFrom ?? h.progressOf('r').find((v) => v.resumedFrom !== undefined)?.resumedFrom,
-    before.step,
-  );
-  const after = readRunDir(dir)!;
-  assert.equal(after.status, 'finished');
-  assert.equal(after.resumable, undefined);
-  assert.equal(after.step, r.report.steps);
-  assert.equal(after.history.at(-1)!.step, r.report.steps);
-  assert.deepEqual((await runs()).find((s) => s.runId === 'stopped')!.status, 'finished');
+  await h.conn.sendRequest('iit/train', { uri: uriOf(LONG), resumeFrom: dir, workDoneToken: 'r' });
+  assert.match(runDescription(row('stopped')), /^finished · cpu · IIA \d+\.\d%/);
 });

@@ -125,7 +125,8 @@ test('live tensors stay flat across IIT+MULTI (low-rank probes) and AUGMENT step
 });
 
 test('a run directory carries the probes: iit-studio eval --run reproduces the trained probe accuracy', async () => {
-  const { trainRun, evalRun } = await import('../../server/runner');
+  const { trainRun } = await import('../../server/app/train');
+  const { evaluateRun } = await import('../../server/app/evaluate');
   const dir = mkdtempSync(path.join(tmpdir(), 'iit-probes-'));
   try {
     const file = path.join(import.meta.dirname, 'multi-experiment.ts');
@@ -144,7 +145,7 @@ test('a run directory carries the probes: iit-studio eval --run reproduces the t
       'probe.Y2.b',
     ]);
     assert.deepEqual(trained.probe, { Y1: 1, Y2: 1 });
-    const again = await evalRun({ file, runDir: out.runDir, backend: 'cpu' });
+    const again = await evaluateRun({ file, runDir: out.runDir, backend: 'cpu' });
     assert.deepEqual(again.metrics.train!.probe, trained.probe);
     assert.deepEqual(again.metrics.train!.iia, trained.iia);
   } finally {

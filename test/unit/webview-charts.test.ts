@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { tf } from 'iit-studio';
-import { trainRun } from '../../server/runner';
-import type { Report } from '../../server/engine/report';
+import { trainRun } from '../../server/app/train';
+import type { Report } from '../../server/protocol/results';
 import type { RunView } from '../../server/protocol/webview';
 import { heatmapSvg, lineChartSvg, stackSvgs } from '../../webview/charts';
 import {

@@ -13,7 +13,7 @@ import {
   freeNeurons,
   locateModel,
   parseSlice,
-} from '../../extension/sourceEdits';
+} from '../../server/source/edits';
 import { graphSvg, layoutGraph } from '../../webview/graph';
 import { findAll, parseXml } from './webview-xml';
 

@@ -7,17 +7,17 @@
  * and the SVG and CSV exports built from them.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Session, tf } from 'iit-studio';
-import { describeExperiment } from '../../server/describe';
-import type { Report } from '../../server/engine/report';
-import { loadExperiment } from '../../server/engine/loader';
-import type { LossPoint, RunView } from '../../server/protocol/webview';
-import { trainRun } from '../../server/runner';
-import { LOSSES_FILE, readRunDir, UI_FILE } from '../../extension/runFiles';
+import { describeExperiment } from '../../server/app/describe';
+import { loadExperiment } from '../../server/app/open';
+import type { LossPoint, Report } from '../../server/protocol/results';
+import type { RunView } from '../../server/protocol/webview';
+import { trainRun } from '../../server/app/train';
+import { readRunView } from '../../server/runs/view';
 import { heatmapSvg } from '../../webview/charts';
 import { compareSections, exportCsv, exportSvg, runSections, sectionSvgs } from '../../webview/exports';
 import { comparisonTable, isSweep, lossCurves, sweepHeatmap } from '../../webview/results';
@@ -32,7 +32,7 @@ const runs: Record<string, RunView> = {};
 const reports: Record<string, Report> = {};
 let labels: Record<string, string[]>;
 
-/** Trains one configuration as the extension records it: the engine's run directory plus losses.json and ui.json. */
+/** Trains one configuration as the server does: the run directory records its losses and input labels itself. */
 async function trainConfig(config: string): Promise<void> {
   const losses: LossPoint[] = [];
   const out = path.join(tmp, config);
@@ -43,13 +43,10 @@ async function trainConfig(config: string): Promise<void> {
     out,
     hooks: { onStep: (p) => losses.push({ step: p.step, losses: { ...p.losses } }) },
   });
-  writeFileSync(path.join(out, LOSSES_FILE), JSON.stringify(losses));
-  writeFileSync(
-    path.join(out, UI_FILE),
-    JSON.stringify({ startedAt: '2026-11-25T06:00:00.000Z', inputLabels: labels }),
-  );
   reports[config] = report;
-  runs[config] = readRunDir(out)!;
+  runs[config] = readRunView(out)!;
+  assert.deepEqual(runs[config].losses, losses, "the run directory holds every step's losses");
+  assert.deepEqual(runs[config].inputLabels, labels, "the run directory holds the grids' input labels");
 }
 
 const cells = (svg: XmlElement) => findAll(svg, (e) => /^cell( |$)/.test(e.attrs.class ?? ''));

@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { evaluate, loadExperiment, Session, tf } from 'iit-studio';
-import { describeExperiment } from '../../server/describe';
+import { evaluate, Session, tf } from 'iit-studio';
+import { describeExperiment } from '../../server/app/describe';
+import { loadExperiment } from '../../server/app/open';
 // Registers 'iit-studio/pvr' for the PVR samples, as the front ends do.
-import '../../server/pvr/index';
 import { GRID_MAX_INPUTS } from '../../server/engine/evaluate';
 import type { RunView } from '../../server/protocol/webview';
 import { heatmapSvg } from '../../webview/charts';

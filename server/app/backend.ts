@@ -4,13 +4,16 @@
  * kernel the experiment needs, forward and gradient; `auto` then skips
  * backends that lack any of them (wasm has no Conv2DBackpropFilter).
  */
-import { IITError } from './engine/errors';
-import type { Experiment, ResolvedConfig } from './engine/experiment';
-import { matchPairs } from './engine/evaluate';
-import { Session } from './engine/session';
-import { tf } from './engine/tf';
-import { Trainer } from './engine/train';
-import { useBackend } from './compute/backends';
+import { IITError } from '../engine/errors';
+import type { Experiment, ResolvedConfig } from '../engine/experiment';
+import { matchPairs } from '../engine/evaluate';
+import { Session } from '../engine/session';
+import { tf } from '../engine/tf';
+import { Trainer } from '../engine/train';
+import { useBackend } from '../compute/backends';
+
+// The CLI's `backends` command lists what resolution sees.
+export { probeBackends } from '../compute/backends';
 
 export async function activateBackend(
   name: string,

@@ -1,22 +1,45 @@
 /**
- * Exact source ranges for engine errors. The engine knows the declaring call
- * and the subject (a variable name); the TypeScript AST gives the property
- * that declares it: `V1: {...}` inside `causalModel({...})` for model errors,
- * inside an `alignment: {...}` for alignment errors, and a `parents` array
- * element for unknown parents and cycles.
+ * The index of one experiment file's declarations: model variables, alignment
+ * entries, configurations and the `experiment(` call, with their ranges. The
+ * language server places diagnostics, hovers, symbols and the CodeLens with
+ * it; the debugger takes its equation and alignment lines from it.
+ *
+ * Engine errors name the declaring call and a subject (a variable name); the
+ * AST gives the property that declares it: `V1: {...}` inside
+ * `causalModel({...})` for model errors, inside an `alignment: {...}` for
+ * alignment errors, and a `parents` array element for unknown parents and
+ * cycles.
  */
 import ts from 'typescript';
+import {
+  causalModelObjects,
+  callsOf,
+  experimentCall,
+  member,
+  objectAt,
+  objectOf,
+  parse,
+  propName,
+  valueOf,
+} from './ast';
 
 export interface Range {
   start: { line: number; character: number };
   end: { line: number; character: number };
 }
 
+/** What rangeFor reads of an engine error (IITError's fields; `location.line` is 1-based). */
 export interface ErrorLike {
   code: string;
   message: string;
   subject?: string;
   location?: { line: number; column: number };
+}
+
+/** A named property of a model or an alignment: `A: {...}`. */
+export interface Decl {
+  name: string;
+  node: ts.ObjectLiteralElementLike;
 }
 
 const MODEL_CODES = new Set(['unknown-parent', 'cycle', 'bad-declaration', 'equation-throws', 'value-out-of-set']);
@@ -28,72 +51,29 @@ const ALIGNMENT_CODES = new Set([
   'type-shape-mismatch',
 ]);
 
-function propName(p: ts.ObjectLiteralElementLike): string | undefined {
-  const n = p.name;
-  if (!n) return undefined;
-  if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
-  return undefined;
-}
+const EMPTY = ts.factory.createObjectLiteralExpression();
 
-function prop(obj: ts.ObjectLiteralExpression, name: string): ts.ObjectLiteralElementLike | undefined {
-  return obj.properties.find((p) => propName(p) === name);
-}
-
-function calleeName(c: ts.CallExpression): string | undefined {
-  const e = c.expression;
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return e.name.text;
-  return undefined;
-}
-
-/** An expression's object literal, following a same-file `const x = {...}` and `as`/`satisfies`. */
-function objectOf(e: ts.Expression | undefined, sf: ts.SourceFile): ts.ObjectLiteralExpression | undefined {
-  while (e && (ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isParenthesizedExpression(e)))
-    e = e.expression;
-  if (!e) return undefined;
-  if (ts.isObjectLiteralExpression(e)) return e;
-  if (ts.isIdentifier(e)) {
-    let found: ts.ObjectLiteralExpression | undefined;
-    const visit = (n: ts.Node) => {
-      if (!found && ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === e.text && n.initializer)
-        found = objectOf(n.initializer, sf);
-      else ts.forEachChild(n, visit);
-    };
-    visit(sf);
-    return found;
-  }
-  return undefined;
-}
-
-function valueOf(p: ts.ObjectLiteralElementLike | undefined): ts.Expression | undefined {
-  if (!p) return undefined;
-  if (ts.isPropertyAssignment(p)) return p.initializer;
-  if (ts.isShorthandPropertyAssignment(p)) return p.name;
-  return undefined;
+function declsOf(obj: ts.ObjectLiteralExpression | undefined): Decl[] {
+  return (obj?.properties ?? []).flatMap((p) => {
+    const name = propName(p);
+    return name ? [{ name, node: p }] : [];
+  });
 }
 
 export class SourceIndex {
   readonly sf: ts.SourceFile;
   /** Object literals passed to causalModel(...). */
-  readonly models: ts.ObjectLiteralExpression[] = [];
+  readonly models: ts.ObjectLiteralExpression[];
   /** Object literals passed to experiment(...). */
-  readonly experiments: ts.ObjectLiteralExpression[] = [];
+  readonly experiments: ts.ObjectLiteralExpression[];
 
   constructor(
     readonly text: string,
     fileName = 'experiment.ts',
   ) {
-    this.sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-    const visit = (n: ts.Node) => {
-      if (ts.isCallExpression(n)) {
-        const name = calleeName(n);
-        const arg = n.arguments[0] ? objectOf(n.arguments[0], this.sf) : undefined;
-        if (arg && name === 'causalModel') this.models.push(arg);
-        if (arg && name === 'experiment') this.experiments.push(arg);
-      }
-      ts.forEachChild(n, visit);
-    };
-    visit(this.sf);
+    this.sf = parse(fileName, text);
+    this.models = causalModelObjects(this.sf);
+    this.experiments = callsOf(this.sf, 'experiment').flatMap((c) => objectOf(c.arguments[0], this.sf) ?? []);
   }
 
   range(node: ts.Node): Range {
@@ -106,50 +86,60 @@ export class SourceIndex {
   alignments(): ts.ObjectLiteralExpression[] {
     const out: ts.ObjectLiteralExpression[] = [];
     for (const exp of this.experiments) {
-      const a = objectOf(valueOf(prop(exp, 'alignment')), this.sf);
+      const a = objectAt(exp, 'alignment', this.sf);
       if (a) out.push(a);
-      const configs = objectOf(valueOf(prop(exp, 'configs')), this.sf);
-      for (const c of configs?.properties ?? []) {
-        const ca = objectOf(
-          valueOf(prop(objectOf(valueOf(c), this.sf) ?? ts.factory.createObjectLiteralExpression(), 'alignment')),
-          this.sf,
-        );
+      for (const c of objectAt(exp, 'configs', this.sf)?.properties ?? []) {
+        const ca = objectAt(objectOf(valueOf(c), this.sf), 'alignment', this.sf);
         if (ca) out.push(ca);
       }
     }
     return out;
   }
 
-  /** `name: {...}` declarations of model variables. */
-  variableDecls(): { name: string; node: ts.ObjectLiteralElementLike; model: ts.ObjectLiteralExpression }[] {
-    return this.models.flatMap((m) =>
-      m.properties.flatMap((p) => (propName(p) ? [{ name: propName(p)!, node: p, model: m }] : [])),
-    );
+  /** `name: {...}` declarations of model variables (of one model, or of every model in the file). */
+  variableDecls(model?: ts.ObjectLiteralExpression): (Decl & { model: ts.ObjectLiteralExpression })[] {
+    return (model ? [model] : this.models).flatMap((m) => declsOf(m).map((d) => ({ ...d, model: m })));
+  }
+
+  /** A variable declaration's equation `f`, when written inside it. */
+  equationOf(d: Decl): ts.ObjectLiteralElementLike | undefined {
+    const decl = objectOf(valueOf(d.node), this.sf);
+    return decl && member(decl, 'f');
+  }
+
+  /** The causal model declared at or after a 1-based line (the engine records its call's line), else the last. */
+  modelAt(line: number): ts.ObjectLiteralExpression | undefined {
+    return this.models.find((m) => this.range(m).start.line + 1 >= line) ?? this.models[this.models.length - 1];
   }
 
   /** A configuration's own object literal (`configs: { name: {...} }`), when written out in the file. */
   configDecl(name: string): ts.ObjectLiteralExpression | undefined {
     for (const exp of this.experiments) {
-      const configs = objectOf(valueOf(prop(exp, 'configs')), this.sf);
-      const c = configs ? objectOf(valueOf(prop(configs, name)), this.sf) : undefined;
+      const c = objectAt(objectAt(exp, 'configs', this.sf), name, this.sf);
       if (c) return c;
     }
     return undefined;
   }
 
-  alignmentDecls(config?: ts.ObjectLiteralExpression): { name: string; node: ts.ObjectLiteralElementLike }[] {
-    const own = config ? objectOf(valueOf(prop(config, 'alignment')), this.sf) : undefined;
-    return (own ? [own] : this.alignments()).flatMap((a) =>
-      a.properties.flatMap((p) => (propName(p) ? [{ name: propName(p)!, node: p }] : [])),
+  /** Alignment entries: the configuration's own when given and declared, else every alignment in the file. */
+  alignmentDecls(config?: ts.ObjectLiteralExpression): Decl[] {
+    const own = objectAt(config, 'alignment', this.sf);
+    return (own ? [own] : this.alignments()).flatMap(declsOf);
+  }
+
+  /** The alignment entries a configuration runs with: its own alignment if it declares one, else the experiment's. */
+  alignmentOf(config: string): Decl[] {
+    const exp = objectOf(experimentCall(this.sf)?.arguments[0], this.sf);
+    return declsOf(
+      objectAt(objectAt(objectAt(exp, 'configs', this.sf), config, this.sf), 'alignment', this.sf) ??
+        objectAt(exp, 'alignment', this.sf),
     );
   }
 
   /** The element naming `parent` in `variable`'s parents array. */
   private parentElement(variable: string, parent: string): ts.Node | undefined {
     for (const d of this.variableDecls().filter((x) => x.name === variable)) {
-      const arr = valueOf(
-        prop(objectOf(valueOf(d.node), this.sf) ?? ts.factory.createObjectLiteralExpression(), 'parents'),
-      );
+      const arr = valueOf(member(objectOf(valueOf(d.node), this.sf) ?? EMPTY, 'parents'));
       if (arr && ts.isArrayLiteralExpression(arr)) {
         const el = arr.elements.find((x) => ts.isStringLiteralLike(x) && x.text === parent);
         if (el) return el;
@@ -187,7 +177,7 @@ export class SourceIndex {
     const config = configName !== undefined ? this.configDecl(configName) : undefined;
     const isAlignment = ALIGNMENT_CODES.has(e.code) || /^(configuration [^:]+: )?alignment:/.test(e.message);
     if (config && !isAlignment) {
-      const p = prop(config, e.subject);
+      const p = member(config, e.subject);
       return this.range(p ?? config.parent);
     }
     if (isAlignment) {
@@ -198,11 +188,11 @@ export class SourceIndex {
       if (d) {
         const entry = objectOf(valueOf(d.node), this.sf);
         if (entry && e.code === 'unknown-site') {
-          const site = prop(entry, 'site');
+          const site = member(entry, 'site');
           if (site) return this.range(site);
         }
         if (entry && e.code === 'slice-out-of-range') {
-          const slice = prop(entry, 'slice');
+          const slice = member(entry, 'slice');
           if (slice) return this.range(slice);
         }
         return this.range(d.node);
@@ -217,21 +207,16 @@ export class SourceIndex {
     }
     // Experiment-level subjects (model, network, encode, output, training...).
     for (const exp of this.experiments) {
-      const p = prop(exp, e.subject);
+      const p = member(exp, e.subject);
       if (p) return this.range(p);
     }
     return undefined;
   }
 
-  /** The line of `experiment(` (0-based), for the CodeLens. */
+  /** The line of the file's `experiment(` call (0-based), for the CodeLens and the debugger's first frame. */
   experimentLine(): number | undefined {
-    let out: number | undefined;
-    const visit = (n: ts.Node) => {
-      if (out === undefined && ts.isCallExpression(n) && calleeName(n) === 'experiment') out = this.range(n).start.line;
-      else ts.forEachChild(n, visit);
-    };
-    visit(this.sf);
-    return out;
+    const c = experimentCall(this.sf);
+    return c ? this.range(c).start.line : undefined;
   }
 
   /** The word at a position and whether it is a model variable's or an alignment entry's key. */

@@ -1,71 +1,20 @@
 /**
  * Text edits that add variables, alignment entries and configurations to an
- * experiment's TypeScript source. The file stays the single source of truth:
- * we locate the object literals with the TypeScript parser and insert a
- * property indented like its siblings. Pure (no vscode), so tests run in Node.
+ * experiment's TypeScript source (the extension's Add Variable, Align
+ * Variable…, Add Configuration). The file stays the single source of truth:
+ * we locate the object literals with the TypeScript parser (the helpers the
+ * source index uses) and insert a property indented like its siblings. Pure
+ * (no vscode), so tests run in Node.
  */
 import path from 'node:path';
 import ts from 'typescript';
+import { causalModelObject, experimentObject, member, parse, property, propName, valueOf } from './ast';
 
 export interface TextEdit {
   /** Replace [start, end) with text. */
   start: number;
   end: number;
   text: string;
-}
-
-export function parse(file: string, text: string): ts.SourceFile {
-  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-}
-
-function callArgObject(sf: ts.SourceFile, callee: string): ts.ObjectLiteralExpression | undefined {
-  let found: ts.ObjectLiteralExpression | undefined;
-  const visit = (n: ts.Node) => {
-    if (found) return;
-    if (
-      ts.isCallExpression(n) &&
-      ts.isIdentifier(n.expression) &&
-      n.expression.text === callee &&
-      n.arguments[0] &&
-      ts.isObjectLiteralExpression(n.arguments[0])
-    ) {
-      found = n.arguments[0];
-      return;
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return found;
-}
-
-/** The object passed to `experiment(...)` (the default export). */
-export function experimentObject(sf: ts.SourceFile): ts.ObjectLiteralExpression | undefined {
-  for (const st of sf.statements) {
-    if (
-      ts.isExportAssignment(st) &&
-      ts.isCallExpression(st.expression) &&
-      st.expression.arguments[0] &&
-      ts.isObjectLiteralExpression(st.expression.arguments[0])
-    ) {
-      return st.expression.arguments[0];
-    }
-  }
-  return callArgObject(sf, 'experiment');
-}
-
-export function causalModelObject(sf: ts.SourceFile): ts.ObjectLiteralExpression | undefined {
-  return callArgObject(sf, 'causalModel');
-}
-
-function propName(p: ts.ObjectLiteralElementLike): string | undefined {
-  const n = p.name;
-  if (!n) return undefined;
-  if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
-  return undefined;
-}
-
-export function property(obj: ts.ObjectLiteralExpression, name: string): ts.PropertyAssignment | undefined {
-  return obj.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propName(p) === name);
 }
 
 function lineIndent(text: string, pos: number): string {
@@ -139,12 +88,13 @@ export function locateModel(file: string, text: string): { file: string; local: 
   const sf = parse(file, text);
   if (causalModelObject(sf)) return { file, local: true };
   const exp = experimentObject(sf);
-  const m = exp && property(exp, 'model');
+  // `model: conjunction`, `model: lib.conjunction` or the shorthand `model`.
+  const m = exp && valueOf(member(exp, 'model'));
   const id =
-    m && ts.isIdentifier(m.initializer)
-      ? m.initializer.text
-      : m && ts.isPropertyAccessExpression(m.initializer) && ts.isIdentifier(m.initializer.expression)
-        ? m.initializer.expression.text
+    m && ts.isIdentifier(m)
+      ? m.text
+      : m && ts.isPropertyAccessExpression(m) && ts.isIdentifier(m.expression)
+        ? m.expression.text
         : undefined;
   if (!id)
     throw new EditError('cannot find the causal model: give experiment() a `model:` declared with causalModel({...})');

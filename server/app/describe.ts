@@ -1,12 +1,13 @@
 /** The engine's description of a loaded experiment: CLI `inspect` and the server's iit/experimentInfo. */
-import type { Experiment } from './engine/experiment';
-import type { Session } from './engine/session';
-import { GRID_MAX_INPUTS } from './engine/evaluate';
-import { formatValue } from './engine/values';
-import type { ExperimentInfo } from './protocol/index';
+import type { Experiment } from '../engine/experiment';
+import { GRID_MAX_INPUTS } from '../engine/evaluate';
+import { PRESET_OBJECTIVES } from '../engine/presets';
+import type { Session } from '../engine/session';
+import { formatValue } from '../engine/values';
+import type { ExperimentInfo } from '../protocol/results';
 
 /** Labels of a small split's inputs, in the order of the IIA grids: "(F,T)" over the model's inputs. */
-function inputLabels(exp: Experiment, session: Session): Record<string, string[]> | undefined {
+export function inputLabels(exp: Experiment, session: Session): Record<string, string[]> | undefined {
   const out: Record<string, string[]> = {};
   for (const [name, split] of session.splits) {
     if (split.size > GRID_MAX_INPUTS) continue;
@@ -44,5 +45,7 @@ export function describeExperiment(exp: Experiment, session: Session): Experimen
     configs: exp.configNames,
     splits: Object.fromEntries([...session.splits].map(([k, s]) => [k, s.size])),
     ...((labels) => (labels ? { inputLabels: labels } : {}))(inputLabels(exp, session)),
+    // Offered by the editor's "Add Configuration": the editor imports nothing of the engine.
+    presets: PRESET_OBJECTIVES,
   };
 }

@@ -3,25 +3,27 @@
  * evaluates every (configuration, seed), then prints Table 1's layout
  * (behavioural accuracy and IIA, train and test, mean and std over seeds)
  * beside the paper's numbers. Each finished run is a run directory under
- * `.iit/tables/<experiment>/<config>-seed<k>` (written atomically by the
- * runner), so an interrupted table resumes where it stopped. With `jobs` > 1
+ * `.iit/tables/<experiment>/<config>-seed<k>` (server/runs), so an
+ * interrupted table reuses its finished runs and resumes the stopped ones. With `jobs` > 1
  * the runs still to train are trained side by side, each by its own
  * `iit-studio train` process (wasm and cpu use one core per run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { activateBackend, kernelsNeeded } from '../backend';
 import { wasmThreadsWanted } from '../compute/backends';
 import { IITError } from '../engine/errors';
 import type { Experiment, ResolvedConfig } from '../engine/experiment';
-import { loadExperiment } from '../engine/loader';
 import type { Metrics } from '../engine/metrics';
-import { plainName as slug } from '../engine/names';
 import type { Report } from '../engine/report';
 import { PAPER_TABLE1, type TableNumbers } from '../pvr/paper';
-import { trainRun, type TrainRequest } from '../runner';
+import { plainName as slug } from '../runs/layout';
+import { readRun } from '../runs/list';
+import { readRunConfig } from '../runs/runDir';
+import { activateBackend, kernelsNeeded } from './backend';
+import { loadExperiment } from './open';
+import { trainRun, type TrainRequest } from './train';
 
 export interface Stat {
   mean: number;
@@ -86,18 +88,15 @@ function stable(x: unknown): string {
   return JSON.stringify(x);
 }
 
-/** The stored run of (config, seed) when it is complete and was trained with the configuration as now resolved, on the same data. */
+/** Whether the stored run of (config, seed) was trained with the configuration as now resolved, on the same data. */
+function sameRun(dir: string, resolved: unknown, data: string): boolean {
+  const c = readRunConfig(dir);
+  return !!c && stable(c.resolved) === stable(JSON.parse(JSON.stringify(resolved))) && c.data === data;
+}
+
+/** The stored run's report when it is finished and is the same run. */
 function storedRun(dir: string, resolved: unknown, data: string): Report | undefined {
-  const rep = path.join(dir, 'report.json');
-  const cfg = path.join(dir, 'config.json');
-  if (!existsSync(rep) || !existsSync(cfg)) return undefined;
-  try {
-    const c = JSON.parse(readFileSync(cfg, 'utf8')) as { resolved?: unknown; data?: string };
-    if (stable(c.resolved) !== stable(JSON.parse(JSON.stringify(resolved))) || c.data !== data) return undefined;
-    return JSON.parse(readFileSync(rep, 'utf8')) as Report;
-  } catch {
-    return undefined;
-  }
+  return sameRun(dir, resolved, data) ? readRun(dir)?.report : undefined;
 }
 
 function split(m: Metrics, name: string, file: string, config: string): { behavioral: number; iia: number } {
@@ -144,23 +143,18 @@ const children = new Set<ChildProcess>();
 let exitHook = false;
 
 /**
- * `iit-studio train … --out dir` in a child process. Its run directory is
- * committed atomically, so a child that dies leaves nothing for the table to
- * reuse; its last error line becomes this table's error.
+ * `iit-studio train … --out dir` (or `--resume dir`) in a child process. A
+ * child that dies leaves a run without a report, which the next table
+ * resumes; its last error line becomes this table's error.
  */
-function trainInChild(req: TableRequest, config: string, seed: number, dir: string): Promise<void> {
+function trainInChild(req: TableRequest, config: string, seed: number, dir: string, resume: boolean): Promise<void> {
   const args = [
     ...req.cli!.args,
     'train',
     req.file,
-    '--config',
-    config,
-    '--seed',
-    String(seed),
-    '--out',
-    dir,
+    ...(resume ? ['--resume', dir] : ['--config', config, '--seed', String(seed), '--out', dir]),
     '--json',
-    ...(req.backend ? ['--backend', req.backend] : []),
+    ...(req.backend && !resume ? ['--backend', req.backend] : []),
   ];
   if (!exitHook) {
     // Children must not outlive an interrupted table.
@@ -218,18 +212,21 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
   if ((req.jobs ?? 1) > 1 && !req.cli) throw new Error('runTable: jobs > 1 needs req.cli to start child runs');
 
   // Reuse what is stored; everything else is trained, in order, by up to `jobs` runs at a time.
-  type Cell = { config: string; seed: number; dir: string; report?: Report; reused: boolean };
+  type Cell = { config: string; seed: number; dir: string; report?: Report; reused: boolean; resume: boolean };
   const cellsToFill: Cell[] = configs.flatMap((config) =>
     Array.from({ length: req.seeds }, (_, seed) => {
       const dir = path.join(store, `${slug(config)}-seed${seed}`);
-      const report = storedRun(dir, resolved.get(config), data);
+      const same = existsSync(dir) && sameRun(dir, resolved.get(config), data);
+      const report = same ? readRun(dir)?.report : undefined;
       if (report) req.log?.(`${config} seed ${seed}: reusing ${path.relative(process.cwd(), dir) || dir}`);
+      else if (same)
+        req.log?.(`${config} seed ${seed}: resuming the stopped run in ${path.relative(process.cwd(), dir) || dir}`);
       else if (existsSync(dir)) {
-        // A stale run (another configuration) is replaced; a partial one never got its final name.
+        // A stale run (another configuration or data) is replaced.
         req.log?.(`${config} seed ${seed}: the stored run was trained with another configuration or data; retraining`);
         rmSync(dir, { recursive: true, force: true });
       }
-      return { config, seed, dir, report, reused: !!report };
+      return { config, seed, dir, report, reused: !!report, resume: same && !report };
     }),
   );
   const pending = cellsToFill.filter((c) => !c.report);
@@ -242,19 +239,14 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
     req.log?.(`${c.config} seed ${c.seed}: training${jobs > 1 ? ' (child process)' : ''}`);
     const s0 = performance.now();
     if (jobs > 1) {
-      await trainInChild(req, c.config, c.seed, c.dir);
+      await trainInChild(req, c.config, c.seed, c.dir, c.resume);
       c.report = storedRun(c.dir, resolved.get(c.config), data);
       if (!c.report) throw new Error(`table: ${c.config} seed ${c.seed}: the child run left no report in ${c.dir}`);
     } else {
-      const opts = {
-        file: req.file,
-        config: c.config,
-        seed: c.seed,
-        backend: req.backend,
-        out: c.dir,
-        hooks: req.hooks,
-      };
-      c.report = (await trainRun(opts)).report;
+      const where = c.resume
+        ? { resume: c.dir }
+        : { file: req.file, config: c.config, seed: c.seed, backend: req.backend, out: c.dir };
+      c.report = (await trainRun({ ...where, hooks: req.hooks })).report;
     }
     req.log?.(
       `${c.config} seed ${c.seed}: done in ${((performance.now() - s0) / 1000).toFixed(1)} s on ${c.report.backend}`,
@@ -284,51 +276,4 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
   }
   const paper = Object.fromEntries(configs.filter((c) => c in PAPER_TABLE1).map((c) => [c, PAPER_TABLE1[c]!]));
   return { experiment: exp.name, unit: 'percent', rows, paper, wallSeconds: (performance.now() - t0) / 1000 };
-}
-
-const f2 = (x: number) => x.toFixed(2);
-const withStd = (s: Stat, seeds: number) => (seeds > 1 ? `${f2(s.mean)} ± ${f2(s.std)}` : f2(s.mean));
-
-function cells(t: TableResult): { name: string; ours: string[]; paper?: string[] }[] {
-  return Object.entries(t.rows).map(([name, r]) => {
-    const p = t.paper[name];
-    return {
-      name,
-      ours: [
-        withStd(r.train.behavioral, r.seeds),
-        withStd(r.test.behavioral, r.seeds),
-        withStd(r.train.iia, r.seeds),
-        withStd(r.test.iia, r.seeds),
-      ],
-      paper: p ? [p.train.behavioral, p.test.behavioral, p.train.iia, p.test.iia].map(f2) : undefined,
-    };
-  });
-}
-
-/** Table 1's layout as text: our numbers, and the paper's beneath each row. */
-export function formatTable(t: TableResult): string {
-  const seeds = Object.values(t.rows)[0]?.seeds ?? 0;
-  const head = ['', 'behaviour train', 'behaviour test', 'IIA train', 'IIA test'];
-  const rows: string[][] = [head];
-  for (const c of cells(t)) {
-    rows.push([c.name, ...c.ours]);
-    if (c.paper) rows.push(['  paper', ...c.paper]);
-  }
-  const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('   '));
-  return [
-    `${t.experiment}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}; paper: Table 1 (ResNet-18, MNIST-PVR)`,
-    ...lines,
-    `wall time ${t.wallSeconds.toFixed(0)} s`,
-  ].join('\n');
-}
-
-/** The same as a Markdown table. */
-export function markdownTable(t: TableResult): string {
-  const out = [
-    '| configuration | behaviour train | behaviour test | IIA train | IIA test | paper (Table 1) |',
-    '| --- | ---: | ---: | ---: | ---: | --- |',
-  ];
-  for (const c of cells(t)) out.push(`| ${c.name} | ${c.ours.join(' | ')} | ${c.paper ? c.paper.join(' / ') : '—'} |`);
-  return out.join('\n');
 }

@@ -1,0 +1,236 @@
+/**
+ * The one training pipeline. The CLI (`iit-studio train`, `table`) and the
+ * server's worker call `trainRun`; both write the same run directory
+ * (server/runs), in place from the start, so any run stopped by a cancel,
+ * Ctrl-C or a kill resumes from its last checkpoint (`resume`) and ends with
+ * the report an uninterrupted run of the same seed gives.
+ */
+import path from 'node:path';
+import { IITError } from '../engine/errors';
+import { evaluate } from '../engine/evaluate';
+import type { Metrics } from '../engine/metrics';
+import { buildReport, type Report } from '../engine/report';
+import { train, Trainer, type StepProgress, type TrainerState } from '../engine/train';
+import type { CheckpointState } from '../runs/checkpoint';
+import type { RunConfig } from '../runs/config';
+import { RunDirError } from '../runs/errors';
+import { DEFAULT_RUNS_DIRECTORY, newRunId } from '../runs/layout';
+import { RunDir } from '../runs/runDir';
+import { inputLabels } from './describe';
+import { loadExperiment, located, openExperiment } from './open';
+
+export const DEFAULT_CHECKPOINT_EVERY = 50;
+
+export interface RunHooks {
+  onStart?: (s: { step: number; totalSteps: number; resumedFrom?: number; backend: string; runDir: string }) => void;
+  onStep?: (p: StepProgress) => void;
+  onEval?: (step: number, metrics: Metrics) => void;
+  onCheckpoint?: (step: number) => void;
+  /** Polled after each step: true stops the run after writing a checkpoint (it then throws Cancelled). */
+  cancelled?: () => boolean;
+}
+
+export interface TrainRequest {
+  /** The experiment file (a new run; a resumed one reads it from its run directory). */
+  file?: string;
+  config?: string;
+  seed?: number;
+  backend?: string;
+  /** The training length and batch size instead of the configuration's; a resumed run keeps its own. */
+  steps?: number;
+  batchSize?: number;
+  /** A new run's directory; default `.iit/runs/<experiment>-<config>-<seed>-<time>` under the working directory. */
+  out?: string;
+  /** Continue the run in this directory from its last checkpoint (or from the start if it stopped before one). */
+  resume?: string;
+  /** Steps between checkpoints (default 50, or the resumed run's). */
+  checkpointEvery?: number;
+  /** Put the final parameters in the report. */
+  params?: boolean;
+  /**
+   * A new run that fails on bad input is removed (nothing half-written is left), unless this is set: the server
+   * keeps it, so the Runs view shows the error.
+   */
+  keepFailed?: boolean;
+  hooks?: RunHooks;
+  log?: (msg: string) => void;
+}
+
+export interface TrainOutcome {
+  report: Report;
+  runDir: string;
+}
+
+/** A run stopped on request; its checkpoint holds `step`. */
+export class Cancelled extends Error {
+  constructor(
+    readonly step: number,
+    readonly runDir: string,
+  ) {
+    super(`cancelled at step ${step}`);
+  }
+}
+
+/** Run-directory errors as IITErrors, so every front end reports them as bad input with a fix. */
+function asIITError(e: unknown): unknown {
+  return e instanceof RunDirError ? new IITError('load', e.message, e.fix) : e;
+}
+
+function openForResume(dir: string): RunDir {
+  let run: RunDir;
+  try {
+    run = RunDir.open(path.resolve(dir));
+  } catch (e) {
+    throw asIITError(e);
+  }
+  if (run.finished)
+    throw new IITError('bad-config', `run ${dir} has already finished`, 'start a new run instead of resuming it');
+  return run;
+}
+
+function snapshot(st: TrainerState): CheckpointState['trainer'] {
+  return st as unknown as CheckpointState['trainer'];
+}
+
+export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
+  const resumed = req.resume !== undefined ? openForResume(req.resume) : undefined;
+  const prev = resumed?.config;
+  const file = prev?.file ?? req.file;
+  if (!file) throw new IITError('bad-config', 'trainRun needs an experiment file', 'pass the file to train');
+  const exp = await loadExperiment(file);
+  const data = exp.dataDigest();
+  if (prev?.data !== undefined && prev.data !== data)
+    throw new IITError(
+      'bad-config',
+      `${resumed!.dir} was started on other data than ${path.basename(file)} now gives (a split's inputs or values changed)`,
+      'start a new run, or restore the data the run was started with to resume it',
+      { file, line: 1, column: 1 },
+      'data',
+    );
+  const overrides = prev
+    ? prev.overrides
+    : req.steps !== undefined || req.batchSize !== undefined
+      ? {
+          ...(req.steps !== undefined ? { steps: req.steps } : {}),
+          ...(req.batchSize !== undefined ? { batchSize: req.batchSize } : {}),
+        }
+      : undefined;
+  const opened = await openExperiment(
+    {
+      file,
+      config: prev?.config ?? req.config,
+      seed: prev?.seed ?? req.seed,
+      backend: prev?.backend ?? req.backend,
+      ...(overrides ? { overrides } : {}),
+      profileKernels: true,
+      log: req.log,
+    },
+    exp,
+  );
+  const { session, backend, seed } = opened;
+  const hooks = req.hooks ?? {};
+  let run: RunDir | undefined = resumed;
+  let trainer: Trainer | undefined;
+  try {
+    if (!run) {
+      const runId = req.out ? path.basename(req.out) : newRunId(exp.name, session.config.name, seed);
+      const dir = path.resolve(req.out ?? path.join(DEFAULT_RUNS_DIRECTORY, runId));
+      const config: RunConfig = {
+        runId,
+        experiment: exp.name,
+        file: exp.file ?? path.resolve(file),
+        config: session.config.name,
+        seed,
+        backend,
+        checkpointEvery: Math.max(1, req.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY),
+        startTime: new Date().toISOString(),
+        resolved: session.config,
+        data,
+        ...(overrides ? { overrides } : {}),
+        ...((labels) => (labels ? { inputLabels: labels } : {}))(inputLabels(exp, session)),
+      };
+      try {
+        run = RunDir.create(dir, config);
+      } catch (e) {
+        throw asIITError(e);
+      }
+    }
+    const every = Math.max(1, req.checkpointEvery ?? run.config.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
+    const cp = resumed ? resumed.readCheckpoint() : undefined;
+    run.rewindTo(cp?.step ?? 0);
+    const before = cp ? cp.before : session.config.evaluation.before ? await evaluate(session, { seed }) : undefined;
+    trainer = new Trainer(session, seed);
+    if (cp) {
+      session.net.setParameters(cp.weights);
+      trainer.setState(cp.trainer as unknown as TrainerState);
+    }
+    hooks.onStart?.({
+      step: trainer.step,
+      totalSteps: trainer.totalSteps,
+      ...(cp ? { resumedFrom: cp.step } : {}),
+      backend,
+      runDir: run.dir,
+    });
+    const dir = run;
+    const writeCheckpoint = async (t: Trainer) => {
+      const st = await t.getState();
+      dir.writeCheckpoint({
+        step: st.step,
+        time: new Date().toISOString(),
+        ...(before ? { before } : {}),
+        weights: await session.net.getParameters(),
+        trainer: snapshot(st),
+      });
+      hooks.onCheckpoint?.(st.step);
+    };
+    const result = await train(session, {
+      seed,
+      trainer,
+      ...(before ? { before } : {}),
+      hooks: {
+        onStep: (p) => {
+          dir.addLosses(p.step, p.losses);
+          hooks.onStep?.(p);
+        },
+        onEval: (step, metrics) => {
+          dir.appendMetrics(step, metrics);
+          hooks.onEval?.(step, metrics);
+        },
+        afterStep: async (t) => {
+          const stop = hooks.cancelled?.() === true;
+          if (stop || (t.step % every === 0 && t.step < t.totalSteps)) await writeCheckpoint(t);
+          if (stop) throw new Cancelled(t.step, dir.dir);
+          // Yield to the event loop every step, so a cancel (a message, a signal) is seen before the next batch.
+          await new Promise((r) => setImmediate(r));
+        },
+      },
+    }).catch((e: unknown) => Promise.reject(located(e)));
+    const report = await buildReport({
+      experiment: exp.name,
+      config: session.config.name,
+      backend,
+      seed,
+      steps: result.steps,
+      metrics: result.metrics,
+      ...(result.before ? { before: result.before } : {}),
+      timing: { trainSeconds: result.trainSeconds, examplesPerSecond: result.examplesPerSecond },
+      net: session.net,
+      params: req.params,
+    });
+    run.finish(report, await session.net.getParameters());
+    return { report, runDir: run.dir };
+  } catch (e) {
+    if (run && e instanceof Cancelled) run.writeStatus({ status: 'cancelled', step: e.step });
+    else if (run && !resumed && !req.keepFailed && e instanceof IITError) run.remove();
+    else if (run)
+      run.writeStatus({
+        status: 'failed',
+        step: trainer?.step ?? 0,
+        error: e instanceof IITError ? e.oneLine() : String((e as Error)?.message ?? e),
+      });
+    throw e;
+  } finally {
+    trainer?.dispose();
+    session.dispose();
+  }
+}

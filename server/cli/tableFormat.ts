@@ -1,0 +1,49 @@
+/** `iit-studio table`'s output: Table 1's layout as text or Markdown, the paper's numbers beside ours. */
+import type { Stat, TableResult } from '../app/table';
+
+const f2 = (x: number) => x.toFixed(2);
+const withStd = (s: Stat, seeds: number) => (seeds > 1 ? `${f2(s.mean)} ± ${f2(s.std)}` : f2(s.mean));
+
+function cells(t: TableResult): { name: string; ours: string[]; paper?: string[] }[] {
+  return Object.entries(t.rows).map(([name, r]) => {
+    const p = t.paper[name];
+    return {
+      name,
+      ours: [
+        withStd(r.train.behavioral, r.seeds),
+        withStd(r.test.behavioral, r.seeds),
+        withStd(r.train.iia, r.seeds),
+        withStd(r.test.iia, r.seeds),
+      ],
+      paper: p ? [p.train.behavioral, p.test.behavioral, p.train.iia, p.test.iia].map(f2) : undefined,
+    };
+  });
+}
+
+/** Table 1's layout as text: our numbers, and the paper's beneath each row. */
+export function formatTable(t: TableResult): string {
+  const seeds = Object.values(t.rows)[0]?.seeds ?? 0;
+  const head = ['', 'behaviour train', 'behaviour test', 'IIA train', 'IIA test'];
+  const rows: string[][] = [head];
+  for (const c of cells(t)) {
+    rows.push([c.name, ...c.ours]);
+    if (c.paper) rows.push(['  paper', ...c.paper]);
+  }
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('   '));
+  return [
+    `${t.experiment}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}; paper: Table 1 (ResNet-18, MNIST-PVR)`,
+    ...lines,
+    `wall time ${t.wallSeconds.toFixed(0)} s`,
+  ].join('\n');
+}
+
+/** The same as a Markdown table. */
+export function markdownTable(t: TableResult): string {
+  const out = [
+    '| configuration | behaviour train | behaviour test | IIA train | IIA test | paper (Table 1) |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const c of cells(t)) out.push(`| ${c.name} | ${c.ours.join(' | ')} | ${c.paper ? c.paper.join(' / ') : '—'} |`);
+  return out.join('\n');
+}

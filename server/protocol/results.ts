@@ -1,0 +1,126 @@
+/**
+ * The result shapes the extension, the server and the webviews share: metrics, reports, runs and the description of
+ * an experiment. The protocol declares them and the engine conforms (test/unit/protocol-conformance.test.ts fails to
+ * compile when an engine type stops matching); nothing here imports the engine, so these types cost nothing in a
+ * bundle that uses them.
+ */
+
+/** Interchange intervention accuracy on one split. */
+export interface IiaMetrics {
+  overall: number;
+  byVariable: Record<string, number>;
+  /** Pairs evaluated, over all interventions. */
+  pairs: number;
+  /** True when every ordered (base, source) pair was evaluated. */
+  exact: boolean;
+  /** 95% Wilson interval of `overall`, for sampled pairs. */
+  interval?: [number, number];
+  /** IIA of every typed swap V→V′ (keys `V→V′`, and `V` for V→V), when variables share a type. */
+  typed?: Record<string, number>;
+  /** For small exact spaces: per intervention, match (1) or not (0) for base i × source j, row-major. */
+  grid?: Record<string, number[]>;
+}
+
+export interface SplitMetrics {
+  behavioral: number;
+  examples: number;
+  iia: IiaMetrics;
+  /** Accuracy of each multi-task probe (value of the variable predicted from its aligned neurons), when probes are trained. */
+  probe?: Record<string, number>;
+}
+
+/** Behaviour and IIA per split. */
+export type Metrics = Record<string, SplitMetrics>;
+
+/** A run's report: the CLI's `--json` output, a finished run's report (server/runs), iit/train's and iit/evaluate's result. */
+export interface Report {
+  experiment: string;
+  config: string;
+  backend: string;
+  seed: number;
+  steps: number;
+  metrics: Metrics;
+  /** Metrics of the untrained network, when the configuration asks for them. */
+  before?: Metrics;
+  /** Parameter values by name (the CLI's `--params`). */
+  parameters?: Record<string, number[]>;
+  timing: { trainSeconds: number; examplesPerSecond: number };
+}
+
+/** Where a run stands (iit/runs, the Runs view, the results view). */
+export type RunStatus = 'queued' | 'running' | 'finished' | 'cancelled' | 'failed';
+
+/** One evaluation during training (one line of a run's metrics (server/runs), less its time). */
+export interface EvalPoint {
+  step: number;
+  metrics: Metrics;
+}
+
+/** Losses per objective at one optimizer step. */
+export interface LossPoint {
+  step: number;
+  losses: Record<string, number>;
+}
+
+/** One run as iit/runs lists it. */
+export interface RunSummary {
+  runId: string;
+  runDir: string;
+  experiment: string;
+  /** The experiment file. */
+  file?: string;
+  config: string;
+  seed: number;
+  backend: string;
+  status: RunStatus;
+  /** Steps done (the last checkpoint's step for unfinished runs). */
+  step?: number;
+  /** Whether a checkpoint exists to resume from (unfinished runs). */
+  resumable?: boolean;
+  /**
+   * Best overall IIA over the run's evaluations (every evaluation and the report), on held-out splits when the run has
+   * any, else on train: the same number the Runs view shows (one `bestIia`, server/runs).
+   */
+  bestIia?: number;
+  startTime?: string;
+  error?: string;
+}
+
+export interface VariableInfo {
+  name: string;
+  role: 'input' | 'output' | 'intermediate';
+  /** Value set, described (e.g. "bool", "range(10)"). */
+  values: string;
+  size: number;
+  parents: readonly string[];
+  /** Type group (variables of one type may be swapped with each other). */
+  type: string;
+}
+
+export interface AlignmentInfo {
+  variable: string;
+  site: string;
+  ranges: [number, number][];
+  neurons: number;
+  type: string;
+}
+
+/** The engine's view of an experiment file (the CLI's `inspect --json`, iit/experimentInfo). */
+export interface ExperimentInfo {
+  experiment: string;
+  file?: string;
+  inputSpaceSize: number;
+  variables: VariableInfo[];
+  sites: { name: string; shape: number[] }[];
+  alignment: AlignmentInfo[];
+  output: { variable: string; loss: string };
+  configs: string[];
+  splits: Record<string, number>;
+  /** Labels of each small split's inputs ("(F,T)"), in the order of the IIA grids (base × source). */
+  inputLabels?: Record<string, string[]>;
+  /**
+   * Table 1's presets: the objectives (name → weight) each preset enables, by preset name. The editor's "Add
+   * Configuration" offers them, so the extension needs no engine code for them.
+   */
+  presets?: Record<string, Record<string, number>>;
+}

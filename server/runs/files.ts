@@ -1,0 +1,59 @@
+/** Whole-or-nothing file writes and fsynced appends: a killed run never leaves a torn file. */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+
+/** Writes a file whole or not at all (temp file, fsync, rename). */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  const fd = openSync(tmp, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Appends lines and fsyncs them, so a killed run keeps every line it reported. */
+export function appendLines(file: string, lines: unknown[]): void {
+  if (!lines.length) return;
+  const fd = openSync(file, 'a');
+  try {
+    writeSync(fd, lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The parseable lines of a JSON-lines file (a torn last line is skipped); [] when there is none. */
+export function readJsonLines<T>(file: string): T[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: T[] = [];
+  for (const l of text.split('\n')) {
+    if (!l.trim()) continue;
+    try {
+      out.push(JSON.parse(l) as T);
+    } catch {
+      // the line a kill cut short
+    }
+  }
+  return out;
+}

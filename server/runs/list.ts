@@ -1,0 +1,45 @@
+/** The runs of a runs directory as iit/runs lists them. */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Report, RunSummary } from '../protocol/results';
+import { configTime, runState } from './state';
+import { bestIia, readHistory } from './view';
+
+export type RunRecord = RunSummary & { report?: Report; mtime: number };
+
+/** One run directory as iit/runs lists it; undefined when it is not a run. */
+export function readRun(dir: string): RunRecord | undefined {
+  const s = runState(dir);
+  if (!s) return undefined;
+  const c = s.config;
+  const best = s.report ? bestIia({ history: readHistory(dir), report: s.report }) : undefined;
+  return {
+    runId: path.basename(dir),
+    runDir: dir,
+    experiment: c.experiment,
+    ...(c.file ? { file: c.file } : {}),
+    config: c.config,
+    seed: c.seed,
+    backend: s.report?.backend ?? c.backend,
+    status: s.status,
+    ...(s.step !== undefined ? { step: s.step } : {}),
+    ...(s.resumable ? { resumable: true } : {}),
+    ...(best !== undefined ? { bestIia: best } : {}),
+    ...(c.startTime ? { startTime: c.startTime } : {}),
+    ...(s.error ? { error: s.error } : {}),
+    ...(s.report ? { report: s.report } : {}),
+    mtime: configTime(dir).mtime,
+  };
+}
+
+/** Every run under a runs directory, oldest first. */
+export function listRuns(runsDir: string): RunRecord[] {
+  if (!existsSync(runsDir)) return [];
+  const out: RunRecord[] = [];
+  for (const id of readdirSync(runsDir)) {
+    if (id.startsWith('.')) continue; // partial and hidden directories
+    const r = readRun(path.join(runsDir, id));
+    if (r) out.push(r);
+  }
+  return out.sort((a, b) => a.mtime - b.mtime);
+}
