@@ -158,3 +158,29 @@ test('table: a stored run of other data (same experiment and configuration) is r
   const third = cli('table', other, ...args);
   assert.match(third.stderr, /IIT seed 0: reusing/);
 });
+
+test('table: a stored run that was stopped mid-training is resumed from its checkpoint to the same numbers', async () => {
+  const { runTable } = await import('../../server/app/table');
+  const { Cancelled } = await import('../../server/app/train');
+  const req = { file: path.join(root, file), configs: ['IIT'], seeds: 1, jobs: 1, backend: 'cpu' };
+  const whole = await runTable({ ...req, store: path.join(tmp, 'whole') });
+  const store = path.join(tmp, 'stopped');
+  let step = 0;
+  await assert.rejects(
+    runTable({ ...req, store, hooks: { onStep: (p) => (step = p.step), cancelled: () => step >= 1 } }),
+    Cancelled,
+  );
+  assert.ok(existsSync(path.join(store, 'IIT-seed0', 'checkpoint.json')));
+  const lines: string[] = [];
+  const resumed = await runTable({ ...req, store, log: (l) => lines.push(l) });
+  assert.ok(
+    lines.some((l) => /IIT seed 0: resuming the stopped run/.test(l)),
+    lines.join('\n'),
+  );
+  assert.deepEqual(resumed.rows.IIT!.train, whole.rows.IIT!.train);
+  assert.deepEqual(resumed.rows.IIT!.test, whole.rows.IIT!.test);
+  assert.deepEqual(
+    resumed.rows.IIT!.runs.map((r) => r.reused),
+    [false],
+  );
+});
