@@ -45,9 +45,21 @@ const declarations = new Promise((resolve, reject) => {
   );
 });
 
+// Bundles that run in Node (the CLI and its processes, the extension host): CommonJS, source maps beside them.
+const nodeBundle = {
+  ...common,
+  outdir: path.join(root, 'dist'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'linked',
+  external,
+};
+
 writeMeta(
   await build({
-    ...common,
+    ...nodeBundle,
     entryPoints: {
       // The iit-studio process: CLI, `serve` and `debug-adapter` (server/main.ts picks the front end).
       cli: path.join(root, 'server/main.ts'),
@@ -56,13 +68,6 @@ writeMeta(
       // The debug adapter the extension runs inline (loaded on the first debug session).
       debug: path.join(root, 'server/debug/main.ts'),
     },
-    outdir: path.join(root, 'dist'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: 'linked',
-    external,
     alias: { 'iit-studio': path.join(root, 'server/engine/index.ts') },
   }),
 );
@@ -70,15 +75,8 @@ writeMeta(
 // The VS Code extension (Node, CommonJS; vscode is provided by the host) and the results webview (browser IIFE + CSS).
 writeMeta(
   await build({
-    ...common,
+    ...nodeBundle,
     entryPoints: { extension: path.join(root, 'extension/extension.ts') },
-    outdir: path.join(root, 'dist'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: 'linked',
-    external,
   }),
 );
 writeMeta(
