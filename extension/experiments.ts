@@ -6,8 +6,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExperimentInfo } from '../server/protocol/index';
-
-export const EXPERIMENT_MARKER = /export\s+default\s+experiment\s*\(/;
+import { isExperimentSource } from '../server/source/experimentFile';
 
 export async function findExperimentFiles(): Promise<vscode.Uri[]> {
   const files = await vscode.workspace.findFiles(
@@ -19,7 +18,7 @@ export async function findExperimentFiles(): Promise<vscode.Uri[]> {
   for (const f of files) {
     try {
       const text = Buffer.from(await vscode.workspace.fs.readFile(f)).toString('utf8');
-      if (EXPERIMENT_MARKER.test(text)) out.push(f);
+      if (isExperimentSource(text, f.fsPath)) out.push(f);
     } catch {
       // Deleted between the search and the read.
     }

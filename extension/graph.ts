@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ExperimentInfo } from '../server/protocol/index';
 import { graphSvg } from '../webview/graph';
-import { EXPERIMENT_MARKER, type ExperimentItem, type ExperimentsTree } from './experiments';
+import { isExperimentSource } from '../server/source/experimentFile';
+import type { ExperimentItem, ExperimentsTree } from './experiments';
 
 const STYLE = `
 body { color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); padding: 4px 8px; }
@@ -88,7 +89,7 @@ export function followExperiments(
     }
   };
   const showGraphFor = async (doc: vscode.TextDocument | undefined) => {
-    if (!doc || doc.languageId !== 'typescript' || !EXPERIMENT_MARKER.test(doc.getText())) return;
+    if (!doc || !isExperimentSource(doc.getText(), doc.fileName)) return;
     await showGraphOf(doc.uri);
   };
   void showGraphFor(vscode.window.activeTextEditor?.document);
@@ -99,7 +100,7 @@ export function followExperiments(
       if (item) void showGraphOf(item.uri, item.variableName);
     }),
     vscode.workspace.onDidSaveTextDocument((doc) => {
-      if (!EXPERIMENT_MARKER.test(doc.getText())) return;
+      if (!isExperimentSource(doc.getText(), doc.fileName)) return;
       experiments.refresh(doc.uri);
       void showGraphFor(doc);
     }),

@@ -8,7 +8,8 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunView } from '../server/protocol/webview';
 import type { Ctx } from './ctx';
-import { EXPERIMENT_MARKER, ExperimentItem } from './experiments';
+import { isExperimentSource } from '../server/source/experimentFile';
+import { ExperimentItem } from './experiments';
 import { RunItem } from './runs';
 
 export interface ExperimentTarget {
@@ -27,7 +28,7 @@ export async function pickExperiment(ctx: Ctx, arg: unknown): Promise<Experiment
     return { uri: typeof a.uri === 'string' ? toUri(a.uri) : a.uri, ...(a.config ? { config: a.config } : {}) };
   }
   const doc = vscode.window.activeTextEditor?.document;
-  if (doc && EXPERIMENT_MARKER.test(doc.getText())) return { uri: doc.uri };
+  if (doc && isExperimentSource(doc.getText(), doc.fileName)) return { uri: doc.uri };
   const files = await ctx.experiments.experimentFiles();
   if (files.length === 1) return { uri: files[0]! };
   const pick = await vscode.window.showQuickPick(

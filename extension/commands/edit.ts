@@ -9,7 +9,8 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { TextEdit } from '../../server/source/edits';
 import type { Cmd, Ctx } from '../ctx';
-import { EXPERIMENT_MARKER, ExperimentItem } from '../experiments';
+import { isExperimentSource } from '../../server/source/experimentFile';
+import { ExperimentItem } from '../experiments';
 import { pickExperiment } from '../pick';
 
 /** The TypeScript parser is large: load the edit helpers only when an edit command runs. */
@@ -212,7 +213,7 @@ const newExperiment =
       .filter((n) => n.endsWith('.ts'));
     for (const f of files) {
       const doc = await vscode.workspace.openTextDocument(path.join(dest, f));
-      if (EXPERIMENT_MARKER.test(doc.getText())) {
+      if (isExperimentSource(doc.getText(), doc.fileName)) {
         await vscode.window.showTextDocument(doc);
         break;
       }

@@ -29,6 +29,7 @@ import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import type { Report } from '../../server/protocol/index';
+import { runFile } from '../../server/runs/layout';
 import { parseCsv } from '../unit/export-csv-reader';
 import { findAll, parseXml } from '../unit/webview-xml';
 import { installVsix, launchCodeServer, root, type CodeServer } from './harness/codeServer';
@@ -273,7 +274,7 @@ before(async () => {
         { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] },
       ),
     );
-    reports[config] = JSON.parse(readFileSync(path.join(runDir, 'report.json'), 'utf8')) as Report;
+    reports[config] = JSON.parse(readFileSync(runFile(runDir, 'report'), 'utf8')) as Report;
   }
   cs = await timed('code-server start', () =>
     launchCodeServer({
@@ -642,7 +643,7 @@ test(
     const xorDirs = () => readdirSync(runsDir).filter((d) => d.startsWith('xor-long'));
     assert.equal(xorDirs().length, 1, 'resume wrote into the same run directory');
     // The setting iitStudio.checkpointEvery reached the server as an initialization option.
-    const cfg = JSON.parse(readFileSync(path.join(runsDir, xorDirs()[0]!, 'config.json'), 'utf8')) as {
+    const cfg = JSON.parse(readFileSync(runFile(path.join(runsDir, xorDirs()[0]!), 'config'), 'utf8')) as {
       checkpointEvery: number;
       backend: string;
     };
