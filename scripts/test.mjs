@@ -5,7 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dirs = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/integration', 'test/e2e'];
+const dirs = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['test/unit', 'test/integration', 'test/reliability', 'test/e2e'];
 
 function collect(dir) {
   const abs = path.join(root, dir);

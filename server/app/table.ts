@@ -9,7 +9,7 @@
  * `iit-studio train` process (wasm and cpu use one core per run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { wasmThreadsWanted } from '../compute/backends';
@@ -20,6 +20,7 @@ import type { Report } from '../engine/report';
 import { PAPER_TABLE1, type TableNumbers } from '../pvr/paper';
 import { plainName as slug } from '../runs/layout';
 import { readRun } from '../runs/list';
+import { deleteRun } from '../runs/remove';
 import { readRunConfig } from '../runs/runDir';
 import { activateBackend, kernelsNeeded } from './backend';
 import { loadExperiment } from './open';
@@ -224,7 +225,7 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
       else if (existsSync(dir)) {
         // A stale run (another configuration or data) is replaced.
         req.log?.(`${config} seed ${seed}: the stored run was trained with another configuration or data; retraining`);
-        rmSync(dir, { recursive: true, force: true });
+        deleteRun(dir, store);
       }
       return { config, seed, dir, report, reused: !!report, resume: same && !report };
     }),

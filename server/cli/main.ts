@@ -12,6 +12,8 @@ import { located, openExperiment } from '../app/open';
 import { ChildError, runTable } from '../app/table';
 import { Cancelled, trainRun } from '../app/train';
 import { IITError } from '../engine/errors';
+import { RunDirError } from '../runs/errors';
+import { deleteRun } from '../runs/remove';
 import { intFlag, parseArgs, UsageError } from './args';
 import { formatReport, metricsTable } from './format';
 import { ProgressBar } from './progress';
@@ -195,7 +197,7 @@ async function cmdDemo(): Promise<void> {
   const file = path.join(__dirname, '..', 'samples', 'conjunction', 'figure1.ts');
   const out = path.join(require('node:os').tmpdir(), `iit-demo-${process.pid}`);
   const { report } = await trainRun({ file, out, params: true });
-  require('node:fs').rmSync(out, { recursive: true, force: true });
+  deleteRun(out, path.dirname(out));
   const v = report.before!.train!;
   console.log('Figure 1 of Geiger et al. (2022): boolean conjunction, linear network, alignment V1↔h1, V2↔h2');
   console.log('One IIT update on base (F,T), source (T,F), variable V1; sigmoid cross-entropy, SGD step 0.1.\n');
@@ -255,6 +257,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof UsageError) {
       process.stderr.write(`iit-studio: ${e.message}\n\n${HELP}\n`);
+      return 2;
+    }
+    if (e instanceof RunDirError) {
+      process.stderr.write(`iit-studio: ${e.message} — ${e.fix}\n`);
       return 2;
     }
     if (e instanceof ChildError) {

@@ -101,6 +101,8 @@ export class Checks {
   }
 
   private async check(doc: TextDocument): Promise<void> {
+    // Trust may have been revoked while the check waited for its turn.
+    if (!this.mayRun(doc)) return;
     const uri = doc.uri;
     this.pending.get(uri)?.worker?.kill(); // an older text's check is no longer wanted
     const version = doc.version;
@@ -117,10 +119,22 @@ export class Checks {
     this.publish(doc);
   }
 
-  /** Checks the document after a pause in typing; untrusted, it clears its diagnostics instead. */
+  /** Whether the document's code may run: a trusted workspace, a file inside one of its folders. */
+  private mayRun(doc: TextDocument): boolean {
+    return this.workspace.trusted && this.workspace.insideWorkspace(fileURLToPath(doc.uri));
+  }
+
+  /**
+   * Checks the document after a pause in typing. Where its code may not run (untrusted, or outside the workspace
+   * folders) the pending check is dropped, a running one killed, and its diagnostics cleared.
+   */
   schedule(doc: TextDocument): void {
     if (!isExperiment(doc)) return;
-    if (!this.workspace.trusted) {
+    if (!this.mayRun(doc)) {
+      clearTimeout(this.timers.get(doc.uri));
+      this.timers.delete(doc.uri);
+      this.pending.get(doc.uri)?.worker?.kill();
+      this.pending.delete(doc.uri);
       this.errors.delete(doc.uri);
       void this.connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
       return;

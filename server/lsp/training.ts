@@ -237,6 +237,7 @@ export class Training {
   }
 
   cancel(raw: unknown): { cancelled: boolean } {
+    this.workspace.requireInitialized();
     const p = paramsObject(raw, 'iit/cancel');
     if (typeof p.runId !== 'string') throw bad(`runId must be a string, got ${JSON.stringify(p.runId)?.slice(0, 100)}`);
     const run = this.live.find(p.runId);
@@ -275,6 +276,7 @@ export class Training {
 
   /** The runs on disk and the live ones (for one file, or every workspace folder). */
   runs(raw: unknown): RunSummary[] {
+    this.workspace.requireInitialized();
     const p = raw === undefined || raw === null ? {} : paramsObject(raw, 'iit/runs');
     const file = p.uri !== undefined ? this.workspace.fileOf(p.uri) : undefined;
     const dirs = file ? [this.workspace.runsDirFor(file)] : this.workspace.allRunsDirs();

@@ -1,7 +1,8 @@
 /**
  * What the client told the server at initialize: workspace folders, trust
- * and settings. Every file a request names must lie inside a folder, and
- * nothing of an experiment runs until the workspace is trusted.
+ * and settings. `initialize` is accepted once; every file a request names,
+ * and every document checked, must lie inside a workspace folder; nothing of
+ * an experiment runs until the workspace is trusted.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -15,16 +16,31 @@ export class Workspace {
   trusted = false;
   roots: string[] = [];
   opts: InitializationOptions = {};
+  private initialized = false;
 
   initialize(params: InitializeParams): void {
+    // A second initialize would reset trust and the folders (the client's word is given once).
+    if (this.initialized)
+      throw new ResponseError(
+        ErrorCodes.InvalidRequest,
+        'the server is already initialized; restart it to change folders or trust',
+      );
+    this.initialized = true;
     this.opts = (params.initializationOptions ?? {}) as InitializationOptions;
     this.trusted = this.opts.trusted === true;
     this.roots = (params.workspaceFolders ?? []).map((f) => fileURLToPath(f.uri));
     if (!this.roots.length && params.rootUri) this.roots = [fileURLToPath(params.rootUri)];
   }
 
+  /** Requests before initialize are refused, as LSP asks. */
+  requireInitialized(): void {
+    if (!this.initialized)
+      throw new ResponseError(ErrorCodes.ServerNotInitialized, 'the server is not initialized yet');
+  }
+
   /** A file path inside the workspace, or a JSON-RPC error. */
   fileOf(uri: unknown): string {
+    this.requireInitialized();
     if (typeof uri !== 'string' || !uri.startsWith('file:'))
       throw bad(`uri must be a file: URI string, got ${JSON.stringify(uri)?.slice(0, 100)}`);
     let file: string;
@@ -33,8 +49,12 @@ export class Workspace {
     } catch (e) {
       throw bad(`uri ${uri} is not a valid file URI: ${(e as Error).message}`);
     }
-    if (this.roots.length && !this.roots.some((r) => inside(r, file)))
-      throw bad(`${file} is outside the workspace (${this.roots.join(', ')}); open it in a workspace folder`);
+    if (!this.insideWorkspace(file))
+      throw bad(
+        this.roots.length
+          ? `${file} is outside the workspace (${this.roots.join(', ')}); open it in a workspace folder`
+          : `${file}: no workspace folder is open; open the folder that holds it`,
+      );
     if (!existsSync(file) || !statSync(file).isFile()) throw bad(`${file} does not exist`);
     return file;
   }
