@@ -48,6 +48,8 @@ function stdioConnection(): Connection {
     void writer.write({ jsonrpc: '2.0', id, error: { code, message } } as never);
   });
   process.stdin.pipe(guard);
+  // The client is gone (its end of stdin closed): so is the server, and with it its workers (the exit handler).
+  process.stdin.on('end', () => process.exit(0));
   return createConnection(ProposedFeatures.all, new StreamMessageReader(guard), writer);
 }
 

@@ -35,6 +35,8 @@ export class Harness {
   raw = '';
   private tapping = false;
   readonly runsDir = mkdtempSync(path.join(os.tmpdir(), 'iit-runs-'));
+  /** The client's process id sent at initialize (null: the server has no client process to watch). */
+  processId: number | null = process.pid;
 
   async start(
     init: Record<string, unknown> = {},
@@ -65,7 +67,7 @@ export class Harness {
     this.conn.onRequest('window/workDoneProgress/create', () => null);
     this.conn.listen();
     await this.conn.sendRequest('initialize', {
-      processId: process.pid,
+      processId: this.processId,
       rootUri: pathToFileURL(root).href,
       workspaceFolders: [{ uri: pathToFileURL(root).href, name: 'root' }],
       capabilities: {},
