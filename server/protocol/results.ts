@@ -48,7 +48,8 @@ export interface Report {
 }
 
 /** Where a run stands (iit/runs, the Runs view, the results view). */
-export type RunStatus = 'queued' | 'running' | 'finished' | 'cancelled' | 'failed';
+/** `damaged`: a run directory whose files cannot be read as a run (the summary's `error` says which and why). */
+export type RunStatus = 'queued' | 'running' | 'finished' | 'cancelled' | 'failed' | 'damaged';
 
 /** One evaluation during training (one line of a run's metrics (server/runs), less its time). */
 export interface EvalPoint {

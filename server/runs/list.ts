@@ -32,13 +32,34 @@ export function readRun(dir: string): RunRecord | undefined {
   };
 }
 
+function damagedRecord(dir: string, why: string): RunRecord {
+  return {
+    runId: path.basename(dir),
+    runDir: dir,
+    experiment: path.basename(dir),
+    config: '?',
+    seed: 0,
+    backend: '?',
+    status: 'damaged',
+    error: `damaged run ${dir}: ${why} — delete the run, or restore its files`,
+    mtime: 0,
+  };
+}
+
 /** Every run under a runs directory, oldest first. */
 export function listRuns(runsDir: string): RunRecord[] {
   if (!existsSync(runsDir)) return [];
   const out: RunRecord[] = [];
   for (const id of readdirSync(runsDir)) {
     if (id.startsWith('.')) continue; // partial and hidden directories
-    const r = readRun(path.join(runsDir, id));
+    const dir = path.join(runsDir, id);
+    let r: RunRecord | undefined;
+    try {
+      r = readRun(dir);
+    } catch (e) {
+      // Unreadable (permissions, a file where a folder should be): listed as damaged, never breaking the list.
+      r = damagedRecord(dir, (e as Error).message);
+    }
     if (r) out.push(r);
   }
   return out.sort((a, b) => a.mtime - b.mtime);

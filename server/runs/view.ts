@@ -6,7 +6,7 @@ import type { EvalPoint, LossPoint } from '../protocol/results';
 import type { RunView } from '../protocol/webview';
 import { readJson, readJsonLines } from './files';
 import { LEGACY_FILES, runFile } from './layout';
-import { configTime, runState } from './state';
+import { configTime, metricsProblem, runState } from './state';
 
 /** Best overall IIA over a run's evaluations, held-out splits preferred over train when there are any. */
 export function bestIia(run: { history: { metrics: Metrics }[]; report?: { metrics: Metrics } }): number | undefined {
@@ -19,12 +19,17 @@ export function bestIia(run: { history: { metrics: Metrics }[]; report?: { metri
   return vals.length ? Math.max(...vals) : undefined;
 }
 
+/** The run's evaluations; a line that is not one (torn, or edited by hand) is skipped, the rest kept. */
 export function readHistory(dir: string): EvalPoint[] {
-  return readJsonLines<EvalPoint>(runFile(dir, 'metrics'));
+  return readJsonLines<EvalPoint>(runFile(dir, 'metrics')).filter(
+    (l) => typeof l === 'object' && l !== null && Number.isInteger(l.step) && !metricsProblem(l.metrics),
+  );
 }
 
 export function readLosses(dir: string): LossPoint[] {
-  const lines = readJsonLines<LossPoint>(runFile(dir, 'losses'));
+  const lines = readJsonLines<LossPoint>(runFile(dir, 'losses')).filter(
+    (l) => typeof l === 'object' && l !== null && Number.isInteger(l.step) && typeof l.losses === 'object',
+  );
   return lines.length ? lines : (readJson<LossPoint[]>(path.join(dir, LEGACY_FILES.losses)) ?? []);
 }
 
@@ -52,7 +57,7 @@ export function readRunView(dir: string): RunView | undefined {
     status: s.status,
     startedAt: c.startTime ?? legacy?.startedAt ?? configTime(dir).iso,
     ...(s.step !== undefined ? { step: s.step } : {}),
-    ...(s.report ? { report: s.report } : { resumable: existsSync(runFile(dir, 'checkpoint')) }),
+    ...(s.report ? { report: s.report } : { resumable: s.status !== 'damaged' && existsSync(runFile(dir, 'checkpoint')) }),
     history: readHistory(dir),
     losses: readLosses(dir),
     ...(inputLabels ? { inputLabels } : {}),
