@@ -23,7 +23,7 @@ import {
 import type { Report, RunSummary } from '../protocol/results';
 import { inside, newRunId, RUN_ID } from '../runs/layout';
 import { listRuns, readRun } from '../runs/list';
-import { reserveRunDir, writeRunStatus } from '../runs/runDir';
+import { releaseUnstartedRunDir, reserveRunDir, writeRunStatus } from '../runs/runDir';
 import { hasWeights } from '../runs/weights';
 import type { Checks } from './checks';
 import type { WorkerError, WorkerMessage } from './jobs';
@@ -32,6 +32,9 @@ import { LiveRuns, type LiveRun } from './liveRuns';
 import { bad, formatError, optional, paramsObject } from './params';
 import { startWorker, type Outcome } from './supervisor';
 import type { Workspace } from './workspace';
+
+/** A worker that has not stopped this long after a cancel (stuck in a loop, in a long load) is killed. */
+const CANCEL_DEADLINE_MS = 3000;
 
 const percent = (step: number, total: number) => Math.round((100 * step) / Math.max(1, total));
 
@@ -126,6 +129,15 @@ export class Training {
         void this.connection.sendProgress(WorkDoneProgress.type, p.workDoneToken, value as never);
     };
     let cancelled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    let killedOnCancel = false;
+    /** A cancel the worker does not answer in time ends it: the run stops at its last checkpoint. */
+    const killIfStuck = () => {
+      killTimer ??= setTimeout(() => {
+        killedOnCancel = true;
+        run.worker?.kill();
+      }, CANCEL_DEADLINE_MS);
+    };
     const run: LiveRun = {
       runId,
       runDir,
@@ -138,6 +150,7 @@ export class Training {
       cancel: () => {
         cancelled = true;
         if (run.worker?.child.connected) run.worker.child.send({ kind: 'cancel' });
+        if (run.worker) killIfStuck();
         this.live.dequeue(run);
       },
     };
@@ -180,10 +193,15 @@ export class Training {
             if (value) progress(value);
           },
         );
-        if (cancelled) run.worker.child.send({ kind: 'cancel' });
+        if (cancelled) {
+          run.worker.child.send({ kind: 'cancel' });
+          killIfStuck();
+        }
         outcome = await run.worker.done;
+        if (killedOnCancel && outcome.type === 'error') outcome = { type: 'cancelled', step: lastStep };
       }
     } finally {
+      clearTimeout(killTimer);
       sub.dispose();
       this.live.remove(run);
     }
@@ -193,6 +211,8 @@ export class Training {
   /** The run's end as the request's answer, its iit/runFinished and (unless finished) its status file. */
   private finish(run: LiveRun, outcome: Outcome, lastStep: number, progress: (v: TrainProgress) => void): TrainResult {
     const { runId, runDir, file } = run;
+    // Ended before it wrote config.json: nothing to list or resume, so nothing is left.
+    const unstarted = outcome.type !== 'done' && releaseUnstartedRunDir(runDir);
     if (outcome.type === 'done') {
       progress({ kind: 'end', runId, message: 'finished' });
       this.reports.set(file, { report: outcome.report, runId });
@@ -206,7 +226,7 @@ export class Training {
       return { runId, runDir, report: outcome.report };
     }
     if (outcome.type === 'cancelled') {
-      writeRunStatus(runDir, { status: 'cancelled', step: outcome.step });
+      if (!unstarted) writeRunStatus(runDir, { status: 'cancelled', step: outcome.step });
       progress({ kind: 'end', runId, message: `cancelled at step ${outcome.step}` });
       void this.connection.sendNotification(RunFinishedNotification, {
         runId,
@@ -216,7 +236,9 @@ export class Training {
       });
       throw new ResponseError(
         LSPErrorCodes.RequestCancelled,
-        `run ${runId} was cancelled at step ${outcome.step}; continue it with iit/train { resume: '${runId}' }`,
+        unstarted
+          ? `run ${runId} was cancelled before it started; nothing was kept`
+          : `run ${runId} was cancelled at step ${outcome.step}; continue it with iit/train { resume: '${runId}' }`,
         {
           runId,
           runDir,
@@ -230,7 +252,7 @@ export class Training {
         ? outcome.error
         : { code: 'internal', message: `unexpected worker answer ${outcome.type}` };
     const msg = formatError(e);
-    writeRunStatus(runDir, { status: 'failed', step: lastStep, error: msg });
+    if (!unstarted) writeRunStatus(runDir, { status: 'failed', step: lastStep, error: msg });
     progress({ kind: 'end', runId, message: `failed: ${e.message}` });
     void this.connection.sendNotification(RunFinishedNotification, { runId, runDir, status: 'failed', error: msg });
     throw new ResponseError(ErrorCodes.InternalError, msg, { runId, runDir, code: e.code });

@@ -164,3 +164,13 @@ export function reserveRunDir(dir: string): boolean {
   mkdirSync(dir, { recursive: true });
   return true;
 }
+
+/**
+ * A claimed directory whose run never started (cancelled while queued or while loading, or failed before its
+ * config.json): removed, so no ghost is left and its id is free again. True when it was removed.
+ */
+export function releaseUnstartedRunDir(dir: string): boolean {
+  if (existsSync(runFile(dir, 'config'))) return false;
+  rmSync(dir, { recursive: true, force: true });
+  return true;
+}

@@ -57,7 +57,9 @@ export function readRunView(dir: string): RunView | undefined {
     status: s.status,
     startedAt: c.startTime ?? legacy?.startedAt ?? configTime(dir).iso,
     ...(s.step !== undefined ? { step: s.step } : {}),
-    ...(s.report ? { report: s.report } : { resumable: s.status !== 'damaged' && existsSync(runFile(dir, 'checkpoint')) }),
+    ...(s.report
+      ? { report: s.report }
+      : { resumable: s.status !== 'damaged' && existsSync(runFile(dir, 'checkpoint')) }),
     history: readHistory(dir),
     losses: readLosses(dir),
     ...(inputLabels ? { inputLabels } : {}),
