@@ -211,7 +211,7 @@ export class Training {
   /** The run's end as the request's answer, its iit/runFinished and (unless finished) its status file. */
   private finish(run: LiveRun, outcome: Outcome, lastStep: number, progress: (v: TrainProgress) => void): TrainResult {
     const { runId, runDir, file } = run;
-    // Ended before it wrote config.json: nothing to list or resume, so nothing is left.
+    // Ended before its worker wrote the run's configuration: nothing to list or resume, so nothing is left.
     const unstarted = outcome.type !== 'done' && releaseUnstartedRunDir(runDir);
     if (outcome.type === 'done') {
       progress({ kind: 'end', runId, message: 'finished' });

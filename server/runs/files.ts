@@ -1,5 +1,16 @@
 /** Whole-or-nothing file writes and fsynced appends: a killed run never leaves a torn file. */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import path from 'node:path';
 
 /** Writes a file whole or not at all (temp file, fsync, rename). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
@@ -56,4 +67,32 @@ export function readJsonLines<T>(file: string): T[] {
     }
   }
   return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists, owned by someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Removes the temporary files (`<name>.tmp-<pid>`) that processes killed mid-write left in `dir`. */
+export function sweepTemps(dir: string): string[] {
+  const swept: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return swept;
+  }
+  for (const name of names) {
+    const m = /\.tmp-(\d+)$/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    rmSync(path.join(dir, name), { force: true });
+    swept.push(name);
+  }
+  return swept;
 }

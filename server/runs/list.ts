@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Report, RunSummary } from '../protocol/results';
+import { sweepTemps } from './files';
 import { configTime, runState } from './state';
 import { bestIia, readHistory } from './view';
 
@@ -55,6 +56,7 @@ export function listRuns(runsDir: string): RunRecord[] {
     const dir = path.join(runsDir, id);
     let r: RunRecord | undefined;
     try {
+      sweepTemps(dir);
       r = readRun(dir);
     } catch (e) {
       // Unreadable (permissions, a file where a folder should be): listed as damaged, never breaking the list.

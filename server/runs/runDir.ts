@@ -10,7 +10,7 @@ import type { Metrics, Report, RunStatus } from '../protocol/results';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointState, type TensorValues } from './checkpoint';
 import type { RunConfig } from './config';
 import { RunDirError } from './errors';
-import { appendLines, readJson, readJsonLines, writeFileAtomic, writeJsonAtomic } from './files';
+import { appendLines, readJson, readJsonLines, sweepTemps, writeFileAtomic, writeJsonAtomic } from './files';
 import { runFile } from './layout';
 import { readWeights, writeWeights } from './weights';
 
@@ -54,6 +54,7 @@ export class RunDir {
 
   /** An existing run, to resume or to read. */
   static open(dir: string): RunDir {
+    sweepTemps(dir);
     const config = readRunConfig(dir);
     if (!config)
       throw new RunDirError(

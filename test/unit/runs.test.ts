@@ -192,6 +192,23 @@ test('listRuns: runs oldest first, hidden and non-run folders skipped; a torn me
   assert.equal(listRuns(path.join(tmp, 'none')).length, 0);
 });
 
+test('leftovers of processes killed mid-write are swept when the run is next opened or listed; live ones stay', () => {
+  const runs = path.join(tmp, 'sweep');
+  const dir = path.join(runs, 'r');
+  RunDir.create(dir, config('r'));
+  // A pid that is not running: the highest pid the kernel could give, rarely in use; checked below.
+  const dead = 4194303;
+  assert.throws(() => process.kill(dead, 0));
+  writeFileSync(path.join(dir, `checkpoint.json.tmp-${dead}`), 'torn');
+  writeFileSync(path.join(dir, `model.json.tmp-${dead}`), 'torn');
+  writeFileSync(path.join(dir, `status.json.tmp-${process.pid}`), 'being written');
+  assert.equal(listRuns(runs).length, 1);
+  assert.deepEqual(readdirSync(dir).sort(), ['config.json', `status.json.tmp-${process.pid}`]);
+  writeFileSync(path.join(dir, `report.json.tmp-${dead}`), 'torn');
+  RunDir.open(dir);
+  assert.ok(!readdirSync(dir).some((f) => f.includes(`tmp-${dead}`)));
+});
+
 test('deleteRun removes a run of the runs directory and refuses anything else', () => {
   const runs = path.join(tmp, 'del');
   RunDir.create(path.join(runs, 'r'), config('r'));
