@@ -2,14 +2,17 @@
  * Sits between stdin and the JSON-RPC reader. vscode-jsonrpc drops a message
  * whose body is not JSON without answering, and would buffer a message of any
  * size; this guard parses the LSP framing itself, answers malformed JSON with
- * ParseError and an over-long message with InvalidRequest (skipping its body
- * without holding it), and forwards every other message unchanged.
+ * ParseError, an over-long message, a batch or a bad id with InvalidRequest
+ * (skipping an over-long body without holding it), and forwards every other
+ * message unchanged. After a wrong Content-Length it finds its footing again
+ * at the next `Content-Length:` header, so one bad frame costs one message.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 
 export type Reject = (id: number | string | null, code: number, message: string) => void;
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+const HEADER_START = /content-length:/i;
 /** Bytes of a body kept to find its id when the rest is skipped. */
 const PREFIX = 64 * 1024;
 
@@ -83,6 +86,17 @@ export class FrameGuard extends Transform {
         return;
       }
       const header = this.buf.subarray(0, h).toString('ascii');
+      // Bytes before the header (the rest of a body sent with too small a Content-Length): answered, then skipped.
+      const start = header.search(HEADER_START);
+      if (start > 0 && !/^[\w-]+:/.test(header)) {
+        this.reject(
+          null,
+          -32700,
+          `malformed frame: ${start} bytes before a Content-Length header (a wrong Content-Length?)`,
+        );
+        this.buf = this.buf.subarray(start);
+        continue;
+      }
       const m = /(?:^|\r\n)content-length:\s*(\d+)/i.exec(header);
       if (!m) {
         this.reject(null, -32700, `malformed header ${JSON.stringify(header.slice(0, 200))}: no Content-Length`);
@@ -100,12 +114,38 @@ export class FrameGuard extends Transform {
       const body = this.buf.subarray(h + 4, h + 4 + len);
       this.buf = this.buf.subarray(h + 4 + len);
       const text = body.toString('utf8');
+      let v: unknown;
       let ok = true;
       try {
-        const v = JSON.parse(text) as unknown;
+        v = JSON.parse(text) as unknown;
         ok = !!v && typeof v === 'object';
       } catch {
         ok = false;
+      }
+      // Too large a Content-Length swallowed the start of the next message: give it back from its header on.
+      const next = ok ? -1 : text.search(HEADER_START);
+      if (next >= 0) {
+        const cut = Buffer.byteLength(text.slice(0, next), 'utf8');
+        this.buf = Buffer.concat([body.subarray(cut), this.buf]);
+        this.reject(
+          findId(text.slice(0, next)),
+          -32700,
+          'malformed frame: the body runs into the next header (a wrong Content-Length?)',
+        );
+        continue;
+      }
+      if (ok && Array.isArray(v)) {
+        this.reject(null, -32600, 'batches (a JSON array of messages) are not supported: send each message on its own');
+        continue;
+      }
+      const id = ok ? (v as { id?: unknown }).id : undefined;
+      if (ok && id !== undefined && id !== null && typeof id !== 'string' && typeof id !== 'number') {
+        this.reject(
+          null,
+          -32600,
+          `invalid request: id must be a number or a string, got ${JSON.stringify(id)?.slice(0, 80)}`,
+        );
+        continue;
       }
       if (!ok) {
         this.reject(
