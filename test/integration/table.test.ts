@@ -162,7 +162,7 @@ test('table: a stored run of other data (same experiment and configuration) is r
 test('table: a stored run that was stopped mid-training is resumed from its checkpoint to the same numbers', async () => {
   const { runTable } = await import('../../server/app/table');
   const { Cancelled } = await import('../../server/app/train');
-  const req = { file: path.join(root, file), configs: ['IIT'], seeds: 1, jobs: 1, backend: 'cpu' };
+  const req = { file: path.join(root, file), configs: ['IIT'], seeds: 1, jobs: 1 };
   const whole = await runTable({ ...req, store: path.join(tmp, 'whole') });
   const store = path.join(tmp, 'stopped');
   let step = 0;
