@@ -1,13 +1,16 @@
 /**
- * The Runs view reads run directories as the server's iit/runs reports them:
- * a finished run, a cancelled run (resumable from its checkpoint) and a
- * failed one, all written by the real server; and the resumed run's directory
- * reads as finished with its curves continued.
+ * The Runs view reads run directories (server/runs readRunView, and its rows
+ * in extension/runRow.ts) as the server's iit/runs reports them: a finished
+ * run (its best IIA the server's), a cancelled run (resumable from its
+ * checkpoint, the step it stopped at) and a failed one, all written by the
+ * real server; and the resumed run's directory reads as finished with its
+ * curves continued.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { runDescription, runLabel } from '../../extension/runRow';
 import { bestIia, readRunView } from '../../server/runs/view';
 import { Harness, uriOf, waitFor } from './server-harness';
 
@@ -65,16 +68,23 @@ test('finished, cancelled and failed runs read as iit/runs reports them', async 
   assert.equal(done.status, 'finished');
   assert.equal(done.report!.steps, 60);
   assert.equal(bestIia(done), server.find((r) => r.runId === 'done')!.bestIia);
+  assert.equal(runLabel(done), 'default · seed 0');
+  assert.match(runDescription(done, 'en-US'), /^finished · cpu · IIA \d+\.\d% · \d+\/\d+\/\d{4}/);
+  // The row's best IIA is the server's.
+  const best = server.find((r) => r.runId === 'done')!.bestIia!;
+  assert.ok(runDescription(done).includes(` · IIA ${(best * 100).toFixed(1)}% · `), runDescription(done));
 
   const stopped = readRunView(path.join(h.runsDir, 'stopped'))!;
   assert.equal(stopped.status, 'cancelled');
   assert.equal(stopped.resumable, true);
   assert.ok(stopped.step! >= 30);
+  assert.match(runDescription(stopped), new RegExp(`^cancelled step ${stopped.step} · cpu`));
 
   // The loss diverged at run time: the server wrote the failure into status.json.
   const broken = readRunView(path.join(h.runsDir, 'broken'))!;
   assert.equal(broken.status, 'failed');
   assert.ok(broken.error && broken.error.length > 0);
+  assert.match(runDescription(broken), /^failed/);
 });
 
 test('a cancelled run resumed with resumeFrom finishes in the same directory, its evaluations continued', async () => {
@@ -94,5 +104,6 @@ test('a cancelled run resumed with resumeFrom finishes in the same directory, it
   assert.equal(after.resumable, undefined);
   assert.equal(after.step, r.report.steps);
   assert.equal(after.history.at(-1)!.step, r.report.steps);
+  assert.match(runDescription(after), /^finished · cpu · IIA \d+\.\d%/);
   assert.deepEqual((await runs()).find((s) => s.runId === 'stopped')!.status, 'finished');
 });
