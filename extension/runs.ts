@@ -10,9 +10,8 @@ import * as vscode from 'vscode';
 import type { RunStatus, RunSummary } from '../server/protocol/index';
 import type { RunView } from '../server/protocol/webview';
 import { RUN_FILES, runsDirectory } from '../server/runs/layout';
-import { listRuns } from '../server/runs/list';
 import { deleteRun } from '../server/runs/remove';
-import { bestIia, readRunView } from '../server/runs/view';
+import { bestIia, listRunViews, readRunView } from '../server/runs/view';
 import { runDescription, runLabel } from './runRow';
 
 export function runsRoot(folder: vscode.WorkspaceFolder): string {
@@ -57,10 +56,7 @@ export class RunStore implements vscode.Disposable {
   all(): RunView[] {
     const disk: RunView[] = [];
     for (const f of vscode.workspace.workspaceFolders ?? [])
-      for (const { runDir } of listRuns(runsRoot(f))) {
-        const r = readRunView(runDir);
-        if (r) disk.push(this.withServerState(r));
-      }
+      for (const r of listRunViews(runsRoot(f))) disk.push(this.withServerState(r));
     const liveDirs = new Set([...this.live.values()].map((r) => r.runDir).filter((d): d is string => !!d));
     return [
       ...this.live.values(),

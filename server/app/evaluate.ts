@@ -1,11 +1,9 @@
 /** Evaluating a trained run again: its experiment and configuration, its weights, fresh metrics. */
 import path from 'node:path';
-import { IITError } from '../engine/errors';
 import { evaluate } from '../engine/evaluate';
 import { buildReport, type Report } from '../engine/report';
-import { RunDirError } from '../runs/errors';
 import { RunDir } from '../runs/runDir';
-import { openExperiment } from './open';
+import { asIITError, openExperiment } from './open';
 
 export interface EvaluateRequest {
   /** The experiment file; default: the run's. */
@@ -23,7 +21,7 @@ export async function evaluateRun(req: EvaluateRequest): Promise<Report & { eval
     run = RunDir.open(path.resolve(req.runDir));
     weights = run.readWeights();
   } catch (e) {
-    throw e instanceof RunDirError ? new IITError('load', e.message, e.fix) : e;
+    throw asIITError(e);
   }
   const { exp, session, backend, seed } = await openExperiment({
     file: req.file ?? run.config.file,

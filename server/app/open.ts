@@ -5,6 +5,7 @@
  * debugger all start here; every IITError leaves with its declaration's line.
  */
 import { IITError } from '../engine/errors';
+import { RunDirError } from '../runs/errors';
 import type { Experiment, ResolvedConfig } from '../engine/experiment';
 import { loadExperiment as load, refine } from '../engine/loader';
 import { Session } from '../engine/session';
@@ -14,6 +15,11 @@ import { registerExperimentModules } from './modules';
 /** The error with its location moved to the declaration it is about. */
 export function located(e: unknown): unknown {
   return e instanceof IITError ? refine(e) : e;
+}
+
+/** Run-directory errors as IITErrors, so every front end reports them as bad input with their fix. */
+export function asIITError(e: unknown): unknown {
+  return e instanceof RunDirError ? new IITError('load', e.message, e.fix) : e;
 }
 
 /** Loads an experiment file; its errors name the file and line. */

@@ -13,11 +13,10 @@ import { buildReport, type Report } from '../engine/report';
 import { train, Trainer, type StepProgress, type TrainerState } from '../engine/train';
 import type { CheckpointState } from '../runs/checkpoint';
 import type { RunConfig } from '../runs/config';
-import { RunDirError } from '../runs/errors';
 import { DEFAULT_RUNS_DIRECTORY, newRunId } from '../runs/layout';
 import { RunDir } from '../runs/runDir';
 import { inputLabels } from './describe';
-import { loadExperiment, located, openExperiment } from './open';
+import { asIITError, loadExperiment, located, openExperiment } from './open';
 
 export const DEFAULT_CHECKPOINT_EVERY = 50;
 
@@ -69,11 +68,6 @@ export class Cancelled extends Error {
   ) {
     super(`cancelled at step ${step}`);
   }
-}
-
-/** Run-directory errors as IITErrors, so every front end reports them as bad input with a fix. */
-function asIITError(e: unknown): unknown {
-  return e instanceof RunDirError ? new IITError('load', e.message, e.fix) : e;
 }
 
 function openForResume(dir: string): RunDir {

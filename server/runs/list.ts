@@ -1,9 +1,7 @@
 /** The runs of a runs directory as iit/runs lists them. */
-import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Report, RunSummary } from '../protocol/results';
-import { sweepTemps } from './files';
-import { configTime, runState } from './state';
+import { configTime, runDirectories, runState } from './state';
 import { bestIia, readHistory } from './view';
 
 export type RunRecord = RunSummary & { report?: Report; mtime: number };
@@ -49,14 +47,10 @@ function damagedRecord(dir: string, why: string): RunRecord {
 
 /** Every run under a runs directory, oldest first. */
 export function listRuns(runsDir: string): RunRecord[] {
-  if (!existsSync(runsDir)) return [];
   const out: RunRecord[] = [];
-  for (const id of readdirSync(runsDir)) {
-    if (id.startsWith('.')) continue; // partial and hidden directories
-    const dir = path.join(runsDir, id);
+  for (const dir of runDirectories(runsDir)) {
     let r: RunRecord | undefined;
     try {
-      sweepTemps(dir);
       r = readRun(dir);
     } catch (e) {
       // Unreadable (permissions, a file where a folder should be): listed as damaged, never breaking the list.

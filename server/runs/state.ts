@@ -3,11 +3,11 @@
  * whether it can be resumed. Each run is read on its own: files that do not
  * read as a run make it `damaged`, with the reason, and never break a listing.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Report, RunStatus } from '../protocol/results';
 import type { RunConfig } from './config';
-import { readJson } from './files';
+import { readJson, sweepTemps } from './files';
 import { RUN_FILES, runFile } from './layout';
 import type { StatusFile } from './runDir';
 
@@ -100,6 +100,19 @@ export function runState(dir: string): RunState | undefined {
     resumable: !report,
     ...(st?.error ? { error: st.error } : {}),
   };
+}
+
+/** The candidate run directories of a runs directory (hidden ones skipped), each swept of dead writers' leftovers. */
+export function runDirectories(runsDir: string): string[] {
+  if (!existsSync(runsDir)) return [];
+  const out: string[] = [];
+  for (const id of readdirSync(runsDir)) {
+    if (id.startsWith('.')) continue;
+    const dir = path.join(runsDir, id);
+    sweepTemps(dir);
+    out.push(dir);
+  }
+  return out;
 }
 
 export function configTime(dir: string): { mtime: number; iso: string } {

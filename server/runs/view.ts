@@ -6,7 +6,7 @@ import type { EvalPoint, LossPoint } from '../protocol/results';
 import type { RunView } from '../protocol/webview';
 import { readJson, readJsonLines } from './files';
 import { LEGACY_FILES, runFile } from './layout';
-import { configTime, metricsProblem, runState } from './state';
+import { configTime, metricsProblem, runDirectories, runState } from './state';
 
 /** Best overall IIA over a run's evaluations, held-out splits preferred over train when there are any. */
 export function bestIia(run: { history: { metrics: Metrics }[]; report?: { metrics: Metrics } }): number | undefined {
@@ -66,4 +66,32 @@ export function readRunView(dir: string): RunView | undefined {
     ...(sites ? { sites } : {}),
     ...(s.error ? { error: s.error } : {}),
   };
+}
+
+/** Every run under a runs directory as the results view draws it (each read once); a run that cannot be read is damaged. */
+export function listRunViews(runsDir: string): RunView[] {
+  const out: RunView[] = [];
+  for (const dir of runDirectories(runsDir)) {
+    let v: RunView | undefined;
+    try {
+      v = readRunView(dir);
+    } catch (e) {
+      const name = path.basename(dir);
+      v = {
+        id: dir,
+        runDir: dir,
+        experiment: name,
+        config: '?',
+        backend: '?',
+        seed: 0,
+        status: 'damaged',
+        startedAt: '',
+        history: [],
+        losses: [],
+        error: `damaged run ${dir}: ${(e as Error).message} — delete the run, or restore its files`,
+      };
+    }
+    if (v) out.push(v);
+  }
+  return out;
 }

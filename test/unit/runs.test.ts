@@ -26,7 +26,7 @@ import { RUN_FILES } from '../../server/runs/layout';
 import { listRuns, readRun } from '../../server/runs/list';
 import { deleteRun } from '../../server/runs/remove';
 import { RunDir } from '../../server/runs/runDir';
-import { bestIia, readRunView } from '../../server/runs/view';
+import { bestIia, listRunViews, readRunView } from '../../server/runs/view';
 import { readWeights, writeWeights } from '../../server/runs/weights';
 import type { Metrics, Report } from '../../server/protocol/results';
 
@@ -190,6 +190,14 @@ test('listRuns: runs oldest first, hidden and non-run folders skipped; a torn me
     [1],
   );
   assert.equal(listRuns(path.join(tmp, 'none')).length, 0);
+  // The results view's listing reads the same runs, each once.
+  assert.deepEqual(
+    listRunViews(runs)
+      .map((v) => path.basename(v.id))
+      .sort(),
+    ['a', 'b'],
+  );
+  assert.deepEqual(listRunViews(path.join(tmp, 'none')), []);
 });
 
 test('leftovers of processes killed mid-write are swept when the run is next opened or listed; live ones stay', () => {
