@@ -106,15 +106,21 @@ export class Checks {
     const uri = doc.uri;
     this.pending.get(uri)?.worker?.kill(); // an older text's check is no longer wanted
     const version = doc.version;
-    this.pending.set(uri, { version });
+    // Identity, not version: a file closed and opened again restarts at the same version, and the killed older
+    // check must not take the newer one's place.
+    const mine: { version: number; worker?: WorkerHandle } = { version };
+    this.pending.set(uri, mine);
     const { outcome, loaded } = await this.checkText(doc, true);
-    if (this.pending.get(uri)?.version !== version || this.documents.get(uri)?.version !== version) return;
+    if (this.pending.get(uri) !== mine || this.documents.get(uri)?.version !== version) return;
     this.pending.delete(uri);
     if (outcome.type === 'info') {
       this.infos.set(uri, { ...outcome.info, file: fileURLToPath(uri) });
       this.errors.set(uri, []);
     } else if (outcome.type === 'error') {
       this.errors.set(uri, [this.errorOf(doc, loaded, outcome.error)]);
+      // Not the file's fault: say so in the output too, where a user looks for why a check gave up.
+      if (outcome.error.code === 'timeout' || outcome.error.code === 'worker-crashed')
+        this.connection.console.warn(`check of ${fileURLToPath(uri)}: ${outcome.error.message}`);
     }
     this.publish(doc);
   }

@@ -73,6 +73,13 @@ export function startServer(connection: Connection = stdioConnection()): void {
     };
   });
 
+  // The output channel then shows which server answers (a restarted one has a new pid).
+  connection.onInitialized(() =>
+    connection.console.info(
+      `IIT server ${process.pid} ready (${workspace.trusted ? 'trusted' : 'untrusted'}; folders: ${workspace.roots.join(', ') || 'none'})`,
+    ),
+  );
+
   connection.onNotification(SetTrustedNotification, (p) => {
     workspace.trusted = p?.trusted === true;
     documents.all().forEach((d) => checks.schedule(d));

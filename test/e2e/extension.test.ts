@@ -23,6 +23,7 @@ import {
   treeLabels,
   viewRows,
   waitForNotification,
+  waitForProblem,
 } from './iitSteps';
 
 const shots = path.join(root, 'artifacts', 'e2e');
@@ -181,9 +182,7 @@ test(
     await page.keyboard.type('broken.ts');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor();
     await page.keyboard.press('Enter');
-    await page.keyboard.press('Control+Shift+M');
-    const row = page.locator('.markers-panel .monaco-list-row', { hasText: /V2 and V1 overlap at site h1/ }).first();
-    await row.waitFor({ timeout: 90_000 });
+    await waitForProblem(page, /V2 and V1 overlap at site h1/);
     await shot('5-problems');
   }),
 );

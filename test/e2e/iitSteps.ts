@@ -256,3 +256,33 @@ function crc32(buf: Buffer): number {
   }
   return ~c >>> 0;
 }
+
+/** Shows the Problems panel (Ctrl+Shift+M toggles it: pressing it while it shows would hide it). */
+export async function showProblems(page: Page): Promise<void> {
+  if (!(await page.locator('.markers-panel').isVisible())) await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel').waitFor();
+}
+
+/** Waits for a row of the Problems panel; on timeout the error lists the rows it showed. */
+export async function waitForProblem(page: Page, re: RegExp, timeout = 90_000): Promise<void> {
+  const end = Date.now() + timeout;
+  let redrawn = Date.now();
+  for (;;) {
+    // The markers list can miss an update that lands while the workbench is busy (a server restart): redraw it.
+    if (Date.now() - redrawn > 15_000 && (await page.locator('.markers-panel').isVisible())) {
+      await page.keyboard.press('Control+Shift+M');
+      await page
+        .locator('.markers-panel')
+        .waitFor({ state: 'hidden', timeout: 5_000 })
+        .catch(() => undefined);
+      redrawn = Date.now();
+    }
+    await showProblems(page);
+    const rows = (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) =>
+      t.replace(/\s+/g, ' ').trim(),
+    );
+    if (rows.some((r) => re.test(r))) return;
+    if (Date.now() > end) throw new Error(`the Problems panel never showed ${re}; it shows:\n${rows.join('\n')}`);
+    await page.waitForTimeout(500);
+  }
+}

@@ -40,6 +40,7 @@ import {
   viewRows,
   waitForNotification,
   waitForOutput as waitForOutputOf,
+  waitForProblem,
 } from './iitSteps';
 
 const shots = path.join(root, 'artifacts', 'e2e');
@@ -148,26 +149,6 @@ async function closeAllEditors(): Promise<void> {
 }
 
 const waitForOutput = (re: RegExp, timeout?: number) => waitForOutputOf(cs.userDataDir, re, timeout);
-
-/** Shows the Problems panel (Ctrl+Shift+M toggles it: pressing it while it shows would hide it). */
-async function showProblems(): Promise<void> {
-  if (!(await page.locator('.markers-panel').isVisible())) await page.keyboard.press('Control+Shift+M');
-  await page.locator('.markers-panel').waitFor();
-}
-
-/** Waits for a row of the Problems panel; on timeout the error lists the rows it showed. */
-async function waitForProblem(re: RegExp, timeout = 90_000): Promise<void> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    await showProblems();
-    const rows = (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) =>
-      t.replace(/\s+/g, ' ').trim(),
-    );
-    if (rows.some((r) => re.test(r))) return;
-    if (Date.now() > end) throw new Error(`the Problems panel never showed ${re}; it shows:\n${rows.join('\n')}`);
-    await page.waitForTimeout(500);
-  }
-}
 
 /** Opens a workspace file with Quick Open. */
 async function openFile(name: string): Promise<void> {
@@ -400,7 +381,7 @@ test(
   { skip, timeout: 180_000 },
   reported('problems', async () => {
     await openFile('broken.ts');
-    await waitForProblem(/V2 and V1 overlap at site h1/);
+    await waitForProblem(page, /V2 and V1 overlap at site h1/);
     await shot('2-problems');
   }),
 );
@@ -426,7 +407,7 @@ test(
     await shot('2b-types-hover');
     await page.mouse.move(5, 5);
     // TypeScript's own check of the file, against the API's types: the wrong option type, and no unresolved import.
-    await waitForProblem(/Type 'string' is not assignable to type 'number'/);
+    await waitForProblem(page, /Type 'string' is not assignable to type 'number'/);
     const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
     assert.ok(!rows.some((r) => /Cannot find module/.test(r)), rows.join('\n'));
     await shot('2c-types-problems');
@@ -677,6 +658,6 @@ test(
     await shot('11-restarted');
     // The new server checks the open experiment again.
     await openFile('broken.ts');
-    await waitForProblem(/V2 and V1 overlap at site h1/);
+    await waitForProblem(page, /V2 and V1 overlap at site h1/);
   }),
 );

@@ -186,6 +186,27 @@ test('unsaved edits are checked: fixing the overlap in the buffer clears the dia
   assert.equal(stray, '', 'temporary check files are deleted');
 });
 
+test('a file closed and opened again mid-check gets the newer check, not the killed one', async () => {
+  const rel = `${dir}/overlap.ts`;
+  const close = () => h.conn.sendNotification('textDocument/didClose', { textDocument: { uri: uriOf(rel) } });
+  await close();
+  await h.open(rel);
+  await new Promise((r) => setTimeout(r, 700)); // past the debounce: the first check's worker is loading
+  await close();
+  h.diagnostics.delete(uriOf(rel));
+  await h.open(rel); // the same version again, as an editor reopening the file sends
+  const d = await waitFor(
+    () => h.diagnostics.get(uriOf(rel))?.find((x) => /overlap at site h1/.test(x.message)),
+    'the overlap diagnostic of the second check',
+    60_000,
+  );
+  assert.match(d.message, /B and A overlap at site h1/);
+  assert.ok(
+    !h.diagnostics.get(uriOf(rel))!.some((x) => /killed|SIGKILL/.test(x.message)),
+    'the killed check left no diagnostic',
+  );
+});
+
 test('clean file: no errors; hover on a variable and an alignment entry; CodeLens; symbols', async () => {
   const rel = `${dir}/clean.ts`;
   assert.deepEqual(await diagnosticsOf(rel), []);
