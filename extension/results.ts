@@ -17,6 +17,7 @@ import {
   type ToWebview,
   type WebviewState,
 } from '../server/protocol/webview';
+import { folderSetting } from '../server/runs/layout';
 import type { RunStore } from './runs';
 
 export const RESULTS_VIEW = 'iit.results';
@@ -226,7 +227,9 @@ export class ResultsPanels implements vscode.Disposable {
     if (!uri) {
       const dir = vscode.workspace.getConfiguration('iitStudio').get<string>('exportDirectory');
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
-      if (dir) uri = vscode.Uri.file(path.join(path.resolve(folder, dir), m.name));
+      const setting = dir ? folderSetting(folder, 'exportDirectory', dir, 'exports') : undefined;
+      if (setting?.problem) void vscode.window.showErrorMessage(`IIT Studio: ${setting.problem} (pick where to save)`);
+      if (setting && !setting.problem) uri = vscode.Uri.file(path.join(setting.dir, m.name));
       else {
         uri = await vscode.window.showSaveDialog({
           defaultUri: vscode.Uri.file(path.join(folder, m.name)),

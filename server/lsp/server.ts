@@ -74,11 +74,12 @@ export function startServer(connection: Connection = stdioConnection()): void {
   });
 
   // The output channel then shows which server answers (a restarted one has a new pid).
-  connection.onInitialized(() =>
+  connection.onInitialized(() => {
     connection.console.info(
       `IIT server ${process.pid} ready (${workspace.trusted ? 'trusted' : 'untrusted'}; folders: ${workspace.roots.join(', ') || 'none'})`,
-    ),
-  );
+    );
+    for (const p of workspace.settingProblems()) void connection.window.showWarningMessage(`IIT Studio: ${p}`);
+  });
 
   connection.onNotification(SetTrustedNotification, (p) => {
     workspace.trusted = p?.trusted === true;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, ResponseError, type InitializeParams } from 'vscode-languageserver/node';
 import type { InitializationOptions } from '../protocol/index';
-import { inside, runsDirectory } from '../runs/layout';
+import { DEFAULT_RUNS_DIRECTORY, folderSetting, inside, runsDirectory } from '../runs/layout';
 import { bad } from './params';
 
 export class Workspace {
@@ -30,6 +30,14 @@ export class Workspace {
     this.trusted = this.opts.trusted === true;
     this.roots = (params.workspaceFolders ?? []).map((f) => fileURLToPath(f.uri));
     if (!this.roots.length && params.rootUri) this.roots = [fileURLToPath(params.rootUri)];
+  }
+
+  /** What is wrong with the settings the client sent (each a sentence with the fix), for the user to read. */
+  settingProblems(): string[] {
+    return this.roots.flatMap((r) => {
+      const { dir, problem } = folderSetting(r, 'runsDirectory', this.opts.runsDirectory, DEFAULT_RUNS_DIRECTORY);
+      return problem ? [`${problem} (runs go to ${dir} meanwhile)`] : [];
+    });
   }
 
   /** Requests before initialize are refused, as LSP asks. */

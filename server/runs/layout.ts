@@ -42,9 +42,27 @@ export function newRunId(name: string, config: string, seed: number, now = new D
   return `${plainName(name)}-${plainName(config)}-${seed}-${stamp}`;
 }
 
-/** The runs directory of a workspace folder (the `iitStudio.runsDirectory` setting is relative to it). */
+/**
+ * A folder a setting names inside a workspace folder (relative to it; an absolute path must lie inside it too, so a
+ * workspace's settings cannot point the server's writes and deletes elsewhere). Outside: the fallback and why.
+ */
+export function folderSetting(
+  root: string,
+  key: string,
+  setting: string | undefined,
+  fallback: string,
+): { dir: string; problem?: string } {
+  const dir = path.resolve(root, setting || fallback);
+  if (inside(root, dir)) return { dir };
+  return {
+    dir: path.resolve(root, fallback),
+    problem: `iitStudio.${key} ${JSON.stringify(setting)} lies outside the workspace folder ${root}; give a folder inside it, such as ${fallback}`,
+  };
+}
+
+/** The runs directory of a workspace folder (the `iitStudio.runsDirectory` setting, inside the folder). */
 export function runsDirectory(root: string, setting?: string): string {
-  return path.resolve(root, setting || DEFAULT_RUNS_DIRECTORY);
+  return folderSetting(root, 'runsDirectory', setting, DEFAULT_RUNS_DIRECTORY).dir;
 }
 
 export function runFile(runDir: string, name: keyof typeof RUN_FILES): string {

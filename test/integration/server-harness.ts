@@ -4,8 +4,7 @@
  * the raw output for answers to messages the client itself did not send.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -25,16 +24,25 @@ export interface Diag {
   code?: string;
 }
 
+/** A fresh runs directory inside the workspace (the repository's ignored .iit/). */
+function testRunsDir(): string {
+  mkdirSync(path.join(root, '.iit'), { recursive: true });
+  return mkdtempSync(path.join(root, '.iit', 'test-runs-'));
+}
+
 export class Harness {
   conn!: MessageConnection;
   server!: ChildProcess;
   readonly diagnostics = new Map<string, Diag[]>();
   readonly progress: { token: unknown; value: Record<string, unknown> }[] = [];
   readonly finished: Record<string, unknown>[] = [];
+  /** window/showMessage and showMessageRequest texts. */
+  readonly messages: string[] = [];
   /** Raw server output since the last `tap()`. */
   raw = '';
   private tapping = false;
-  readonly runsDir = mkdtempSync(path.join(os.tmpdir(), 'iit-runs-'));
+  /** Inside the workspace (the repository): the server refuses a runs directory outside its folders. */
+  readonly runsDir = testRunsDir();
   /** The client's process id sent at initialize (null: the server has no client process to watch). */
   processId: number | null = process.pid;
 
@@ -63,6 +71,13 @@ export class Harness {
     });
     this.conn.onNotification('iit/runFinished', (p: Record<string, unknown>) => {
       this.finished.push(p);
+    });
+    this.conn.onNotification('window/showMessage', (p: { message: string }) => {
+      this.messages.push(p.message);
+    });
+    this.conn.onRequest('window/showMessageRequest', (p: { message: string }) => {
+      this.messages.push(p.message);
+      return null;
     });
     this.conn.onRequest('window/workDoneProgress/create', () => null);
     this.conn.listen();
