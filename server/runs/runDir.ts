@@ -37,6 +37,8 @@ const LOSS_FLUSH_MS = 1000;
 export class RunDir {
   private pendingLosses: LossLine[] = [];
   private lastFlush = Date.now();
+  /** The user removed the directory while the run trained: nothing more is written (no ghost directory). */
+  private removed = false;
 
   private constructor(
     readonly dir: string,
@@ -92,6 +94,17 @@ export class RunDir {
     rmSync(runFile(this.dir, 'status'), { force: true });
   }
 
+  /** Stops the run when its directory was removed under it, and removes what writes in flight left there. */
+  private ensurePresent(): void {
+    if (!this.removed && existsSync(runFile(this.dir, 'config'))) return;
+    this.removed = true;
+    rmSync(this.dir, { recursive: true, force: true });
+    throw new RunDirError(
+      `run directory ${this.dir} was removed while the run trained; the run is stopped`,
+      'train it again to get a new run',
+    );
+  }
+
   appendMetrics(step: number, metrics: Metrics): void {
     this.flushLosses();
     appendLines(runFile(this.dir, 'metrics'), [
@@ -105,6 +118,7 @@ export class RunDir {
   }
 
   flushLosses(): void {
+    this.ensurePresent();
     this.lastFlush = Date.now();
     const lines = this.pendingLosses;
     this.pendingLosses = [];
@@ -117,6 +131,7 @@ export class RunDir {
   }
 
   writeStatus(status: StatusFile): void {
+    if (this.removed || !existsSync(runFile(this.dir, 'config'))) return;
     this.flushLosses();
     writeRunStatus(this.dir, status);
   }
