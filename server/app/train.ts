@@ -79,6 +79,11 @@ function openForResume(dir: string): RunDir {
   }
   if (run.finished)
     throw new IITError('bad-config', `run ${dir} has already finished`, 'start a new run instead of resuming it');
+  try {
+    run.lock();
+  } catch (e) {
+    throw asIITError(e);
+  }
   return run;
 }
 
@@ -145,6 +150,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
       };
       try {
         run = RunDir.create(dir, config);
+        run.lock();
       } catch (e) {
         throw asIITError(e);
       }
@@ -224,6 +230,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
       });
     throw e;
   } finally {
+    run?.unlock();
     trainer?.dispose();
     session.dispose();
   }

@@ -69,7 +69,8 @@ export function readJsonLines<T>(file: string): T[] {
   return out;
 }
 
-const alive = (pid: number) => {
+/** Whether a process with this pid runs. */
+export const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return true;

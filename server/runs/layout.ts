@@ -21,6 +21,8 @@ export const RUN_FILES = {
   /** TensorFlow.js weights format: manifest and float32 data. */
   model: 'model.json',
   weights: 'weights.bin',
+  /** The pid of the process training the run now (two resumes at once would write every line twice). */
+  lock: 'run.lock',
 } as const;
 
 /** Written by extensions before runs recorded their own losses and labels; read, never written. */

@@ -5,12 +5,12 @@
  * the end weights, report.json and status `finished`. Every front end
  * trains through this one writer.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Metrics, Report, RunStatus } from '../protocol/results';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointState, type TensorValues } from './checkpoint';
 import type { RunConfig } from './config';
 import { RunDirError } from './errors';
-import { appendLines, readJson, readJsonLines, sweepTemps, writeFileAtomic, writeJsonAtomic } from './files';
+import { alive, appendLines, readJson, readJsonLines, sweepTemps, writeFileAtomic, writeJsonAtomic } from './files';
 import { runFile } from './layout';
 import { readWeights, writeWeights } from './weights';
 
@@ -39,6 +39,7 @@ export class RunDir {
   private lastFlush = Date.now();
   /** The user removed the directory while the run trained: nothing more is written (no ghost directory). */
   private removed = false;
+  private locked = false;
 
   private constructor(
     readonly dir: string,
@@ -64,6 +65,36 @@ export class RunDir {
         'pass a directory written by `iit-studio train` or the IIT server',
       );
     return new RunDir(dir, config);
+  }
+
+  /**
+   * Claims the run for this process until `unlock`. A lock whose process is gone (killed) is stale and taken over;
+   * one whose process lives is an error: the run is training there.
+   */
+  lock(): void {
+    const f = runFile(this.dir, 'lock');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        writeFileSync(f, `${process.pid}\n`, { flag: 'wx' });
+        this.locked = true;
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const pid = Number(readPid(f));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+        throw new RunDirError(
+          `run ${this.dir} is being trained by process ${pid}`,
+          'wait for that training to end (or stop it), then resume the run',
+        );
+      rmSync(f, { force: true });
+    }
+    throw new RunDirError(`could not claim run ${this.dir} (${f} keeps coming back)`, 'try again');
+  }
+
+  unlock(): void {
+    if (this.locked) rmSync(runFile(this.dir, 'lock'), { force: true });
+    this.locked = false;
   }
 
   get finished(): boolean {
@@ -189,4 +220,12 @@ export function releaseUnstartedRunDir(dir: string): boolean {
   if (existsSync(runFile(dir, 'config'))) return false;
   rmSync(dir, { recursive: true, force: true });
   return true;
+}
+
+function readPid(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
