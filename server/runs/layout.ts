@@ -22,7 +22,7 @@ export const RUN_FILES = {
   model: 'model.json',
   weights: 'weights.bin',
   /** The pid of the process training the run now (two resumes at once would write every line twice). */
-  lock: 'run.lock',
+  lock: 'trainer.lock',
 } as const;
 
 /** Written by extensions before runs recorded their own losses and labels; read, never written. */

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { root, waitFor } from '../integration/server-harness';
+import { RUN_FILES } from '../../server/runs/layout';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-lock-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -23,7 +24,7 @@ const metricsSteps = () =>
 /** The pid in the run's lock file, or undefined between one holder and the next. */
 function lockHolder(): string | undefined {
   try {
-    return readFileSync(path.join(out, 'run.lock'), 'utf8').trim();
+    return readFileSync(path.join(out, RUN_FILES.lock), 'utf8').trim();
   } catch {
     return undefined;
   }
