@@ -1,8 +1,10 @@
 /**
  * `iit-studio table <file> --configs A,B --seeds N [--json|--md]`: trains and
- * evaluates every (configuration, seed), then prints Table 1's layout
- * (behavioural accuracy and IIA, train and test, mean and std over seeds)
- * beside the paper's numbers. Each finished run is a run directory under
+ * evaluates every (configuration, seed; without --configs every
+ * configuration, `default` included), then prints Table 1's layout
+ * (behavioural accuracy and IIA, train and test, mean and std over seeds),
+ * beside the paper's numbers for an MNIST-PVR experiment. The experiment must
+ * declare train and test splits, checked before anything trains. Each finished run is a run directory under
  * `.iit/tables/<experiment>/<config>-seed<k>` (server/runs), so an
  * interrupted table reuses its finished runs and resumes the stopped ones. With `jobs` > 1
  * the runs still to train are trained side by side, each by its own
@@ -17,13 +19,14 @@ import { IITError } from '../engine/errors';
 import type { Experiment, ResolvedConfig } from '../engine/experiment';
 import type { Metrics } from '../engine/metrics';
 import type { Report } from '../engine/report';
+import { PVR_INPUTS, PVR_VARIABLES } from '../pvr/model';
 import { PAPER_TABLE1, type TableNumbers } from '../pvr/paper';
 import { plainName as slug } from '../runs/layout';
 import { readRun } from '../runs/list';
 import { deleteRun } from '../runs/remove';
 import { readRunConfig } from '../runs/runDir';
 import { activateBackend, kernelsNeeded } from './backend';
-import { loadExperiment } from './open';
+import { loadExperiment, located } from './open';
 import { trainRun, type TrainRequest } from './train';
 
 export interface Stat {
@@ -50,7 +53,10 @@ export interface TableResult {
   /** All accuracies in percent. */
   unit: 'percent';
   rows: Record<string, TableRow>;
-  /** Table 1 of the paper for the configurations that have a row there. */
+  /**
+   * Table 1 of the paper for the configurations that have a row there, when the experiment is one the paper measured
+   * (its causal model is C_PVR, `'iit-studio/pvr'`); empty for any other experiment.
+   */
   paper: Record<string, TableNumbers>;
   wallSeconds: number;
 }
@@ -98,6 +104,58 @@ function sameRun(dir: string, resolved: unknown, data: string): boolean {
 /** The stored run's report when it is finished and is the same run. */
 function storedRun(dir: string, resolved: unknown, data: string): Report | undefined {
   return sameRun(dir, resolved, data) ? readRun(dir)?.report : undefined;
+}
+
+/**
+ * Whether the paper's Table 1 applies: the experiment's causal model is C_PVR (its four image inputs, four class
+ * variables and the output O), as `pvrData` and `pvrCausalModel` of `'iit-studio/pvr'` build it.
+ */
+export function declaresPaperTable(exp: Experiment): boolean {
+  const names = new Set<string>(exp.model.names);
+  const pvr = [...PVR_INPUTS, ...PVR_VARIABLES, 'O'];
+  return names.size === pvr.length && pvr.every((v) => names.has(v));
+}
+
+/**
+ * Before any run trains: every configuration must measure the train and test splits, so the table does not fail
+ * after hours of training. The error sits on the experiment's `data:` declaration (else the `experiment(` call).
+ */
+function checkSplits(
+  exp: Experiment,
+  file: string,
+  resolved: Map<string, ResolvedConfig>,
+  trainSplit: string,
+  testSplit: string,
+): void {
+  const declared = Object.keys(exp.decl.data ?? { train: [] });
+  const where = exp.location ?? { file, line: 1, column: 1 };
+  for (const name of [trainSplit, testSplit]) {
+    if (!declared.includes(name))
+      throw located(
+        new IITError(
+          'bad-config',
+          `table: the experiment has no '${name}' split (it declares ${declared.join(', ')}); the table measures ${trainSplit} and ${testSplit}`,
+          `declare data: { ${trainSplit}, ${testSplit} } in the experiment (generated or listed inputs)`,
+          { ...where },
+          'data',
+        ),
+      );
+  }
+  for (const [config, r] of resolved) {
+    const missing = [trainSplit, testSplit].filter(
+      (n) => r.evaluation.splits.length && !r.evaluation.splits.includes(n),
+    );
+    if (missing.length)
+      throw located(
+        new IITError(
+          'bad-config',
+          `table: configuration ${config} evaluates ${r.evaluation.splits.join(', ')}, not ${missing.join(', ')}`,
+          `add ${missing.map((n) => `'${n}'`).join(', ')} to evaluation.splits, or drop evaluation.splits`,
+          { ...where },
+          'splits',
+        ),
+      );
+  }
 }
 
 function split(m: Metrics, name: string, file: string, config: string): { behavioral: number; iia: number } {
@@ -194,14 +252,15 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
     throw new IITError('bad-config', `table: --seeds ${req.seeds}`, 'give a positive number of seeds, e.g. --seeds 3');
   }
   const exp = await loadExperiment(req.file);
-  const declared = exp.configNames.filter((n) => n !== 'default');
-  const configs = req.configs?.length ? req.configs : declared.length ? declared : ['default'];
+  // Every configuration, `default` (the top level) first, unless --configs picks some.
+  const configs = req.configs?.length ? req.configs : exp.configNames;
   // Resolve every configuration first, so a typo fails before hours of training.
   const resolved = new Map(configs.map((c) => [c, exp.resolve(c)]));
   const store = path.resolve(req.store ?? path.join('.iit', 'tables', slug(exp.name)));
   const trainSplit = req.trainSplit ?? 'train';
   const testSplit = req.testSplit ?? 'test';
   const file = exp.file ?? req.file;
+  checkSplits(exp, file, resolved, trainSplit, testSplit);
   const data = exp.dataDigest();
   if (req.jobs !== undefined && (!Number.isInteger(req.jobs) || req.jobs < 1)) {
     throw new IITError(
@@ -275,6 +334,8 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
     });
     rows[config] = { train: cell('train'), test: cell('test'), seeds: req.seeds, runs };
   }
-  const paper = Object.fromEntries(configs.filter((c) => c in PAPER_TABLE1).map((c) => [c, PAPER_TABLE1[c]!]));
+  const paper = declaresPaperTable(exp)
+    ? Object.fromEntries(configs.filter((c) => c in PAPER_TABLE1).map((c) => [c, PAPER_TABLE1[c]!]))
+    : {};
   return { experiment: exp.name, unit: 'percent', rows, paper, wallSeconds: (performance.now() - t0) / 1000 };
 }

@@ -1,4 +1,7 @@
-/** `iit-studio table`'s output: Table 1's layout as text or Markdown, the paper's numbers beside ours. */
+/**
+ * `iit-studio table`'s output: Table 1's layout as text or Markdown, the paper's numbers beside ours for an experiment
+ * the paper measured (MNIST-PVR).
+ */
 import type { Stat, TableResult } from '../app/table';
 
 const f2 = (x: number) => x.toFixed(2);
@@ -20,7 +23,10 @@ function cells(t: TableResult): { name: string; ours: string[]; paper?: string[]
   });
 }
 
-/** Table 1's layout as text: our numbers, and the paper's beneath each row. */
+/** Whether any row has the paper's numbers (only an experiment the paper measured has them, see `runTable`). */
+const hasPaper = (t: TableResult) => Object.keys(t.paper).length > 0;
+
+/** Table 1's layout as text: our numbers, and the paper's beneath each row when the experiment has them. */
 export function formatTable(t: TableResult): string {
   const seeds = Object.values(t.rows)[0]?.seeds ?? 0;
   const head = ['', 'behaviour train', 'behaviour test', 'IIA train', 'IIA test'];
@@ -32,7 +38,7 @@ export function formatTable(t: TableResult): string {
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('   '));
   return [
-    `${t.experiment}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}; paper: Table 1 (ResNet-18, MNIST-PVR)`,
+    `${t.experiment}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}${hasPaper(t) ? '; paper: Table 1 (ResNet-18, MNIST-PVR)' : ''}`,
     ...lines,
     `wall time ${t.wallSeconds.toFixed(0)} s`,
   ].join('\n');
@@ -40,10 +46,12 @@ export function formatTable(t: TableResult): string {
 
 /** The same as a Markdown table. */
 export function markdownTable(t: TableResult): string {
+  const paper = hasPaper(t);
   const out = [
-    '| configuration | behaviour train | behaviour test | IIA train | IIA test | paper (Table 1) |',
-    '| --- | ---: | ---: | ---: | ---: | --- |',
+    `| configuration | behaviour train | behaviour test | IIA train | IIA test |${paper ? ' paper (Table 1) |' : ''}`,
+    `| --- | ---: | ---: | ---: | ---: |${paper ? ' --- |' : ''}`,
   ];
-  for (const c of cells(t)) out.push(`| ${c.name} | ${c.ours.join(' | ')} | ${c.paper ? c.paper.join(' / ') : '—'} |`);
+  for (const c of cells(t))
+    out.push(`| ${c.name} | ${c.ours.join(' | ')} |${paper ? ` ${c.paper ? c.paper.join(' / ') : '—'} |` : ''}`);
   return out.join('\n');
 }

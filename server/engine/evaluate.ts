@@ -3,7 +3,9 @@
  * the fraction of aligned interchange interventions where κ of the network's
  * output equals the causal model's counterfactual output. Exact over all
  * ordered (base, source) pairs when the split is small enough, otherwise over
- * seeded samples with a Wilson interval.
+ * seeded samples with a Wilson interval. Beside IIA, its chance level: the
+ * fraction of the same pairs whose counterfactual output is the base's own
+ * output (what a network that ignores the intervention scores).
  */
 import { swapKey } from './alignment';
 import { IITError } from './errors';
@@ -93,11 +95,17 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
     !guard &&
     !((sampling.sourcesPerBase ?? 1) > 1);
   const rng = new Rng(opts.seed ?? 0);
-  const hits = new Map<string, { k: number; n: number; grid?: number[] }>();
+  // `same`: pairs whose counterfactual output is the base's own output (the chance level's numerator).
+  const hits = new Map<string, { k: number; n: number; same: number; grid?: number[] }>();
   for (const swaps of all) {
     const key = swapKey(swaps);
     const total = exact ? n * n : opts.pairs!;
-    const cell = { k: 0, n: total, grid: exact && n <= GRID_MAX_INPUTS ? new Array<number>(n * n).fill(0) : undefined };
+    const cell = {
+      k: 0,
+      n: total,
+      same: 0,
+      grid: exact && n <= GRID_MAX_INPUTS ? new Array<number>(n * n).fill(0) : undefined,
+    };
     hits.set(key, cell);
     const sampler = exact
       ? undefined
@@ -119,9 +127,10 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
           sources[k] = (start + k) % n;
         }
       }
-      const matches = await matchPairs(session, name, swaps, bases, sources);
+      const { matches, labels } = await matchAndLabel(session, name, swaps, bases, sources);
       for (let k = 0; k < m; k++) {
         cell.k += matches[k]!;
+        if (labels[k] === split.label(bases[k]!)) cell.same++;
         if (cell.grid) cell.grid[bases[k]! * n + sources[k]!] = matches[k]!;
       }
     }
@@ -130,13 +139,16 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
   const byVariable: Record<string, number> = {};
   let k = 0;
   let total = 0;
+  let same = 0;
   for (const swaps of single) {
     const c = hits.get(swapKey(swaps))!;
     byVariable[swaps[0]!.from] = c.k / c.n;
     k += c.k;
     total += c.n;
+    same += c.same;
   }
   const iia: IiaMetrics = { overall: k / total, byVariable, pairs: total, exact };
+  if (total > 0) iia.chance = same / total;
   if (!exact) iia.interval = wilson(k, total);
   if (typed.length) {
     iia.typed = Object.fromEntries(
@@ -158,6 +170,17 @@ export async function matchPairs(
   bases: Int32Array,
   sources: Int32Array,
 ): Promise<Uint8Array> {
+  return (await matchAndLabel(session, splitName, swaps, bases, sources)).matches;
+}
+
+/** `matchPairs`, with the counterfactual label index of each pair. */
+async function matchAndLabel(
+  session: Session,
+  splitName: string,
+  swaps: Swap[],
+  bases: Int32Array,
+  sources: Int32Array,
+): Promise<{ matches: Uint8Array; labels: Int32Array }> {
   const split = session.split(splitName);
   const labels = Int32Array.from(bases, (b, k) => split.counterfactual(b, sources[k]!, swaps));
   const group: PairGroup = {
@@ -173,5 +196,5 @@ export async function matchPairs(
   });
   const p = await pred.data();
   pred.dispose();
-  return Uint8Array.from(labels, (l, k) => (p[k] === l ? 1 : 0));
+  return { matches: Uint8Array.from(labels, (l, k) => (p[k] === l ? 1 : 0)), labels };
 }

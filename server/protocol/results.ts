@@ -17,6 +17,11 @@ export interface IiaMetrics {
   interval?: [number, number];
   /** IIA of every typed swap V→V′ (keys `V→V′`, and `V` for V→V), when variables share a type. */
   typed?: Record<string, number>;
+  /**
+   * Chance level of `overall`: the fraction of the same evaluated pairs whose counterfactual output equals the base's
+   * own output, i.e. the IIA of a network that ignores the intervention (and gets the base right).
+   */
+  chance?: number;
   /** For small exact spaces: per intervention, match (1) or not (0) for base i × source j, row-major. */
   grid?: Record<string, number[]>;
 }

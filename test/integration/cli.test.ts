@@ -140,9 +140,9 @@ test('train prints probe accuracy per variable for a configuration with probes (
   const r = cli('train', 'test/fixtures/lsp/presets.ts', '--config', 'MULTI', '--backend', 'cpu', '--out', out);
   assert.equal(r.code, 0, r.stderr);
   const [head, ...rows] = r.stdout.trim().split('\n').slice(1);
-  assert.match(head!, /IIA B\s+probe A\s+probe B\s+pairs/);
-  // Each split's row: behaviour, IIA, IIA per variable, then the two probe accuracies as percentages.
-  for (const row of rows.filter((l) => /^result/.test(l))) assert.match(row, /(\d+\.\d\d%\s+){6}\d+/);
+  assert.match(head!, /IIA B\s+chance\s+probe A\s+probe B\s+pairs/);
+  // Each split's row: behaviour, IIA, IIA per variable, chance, then the two probe accuracies as percentages.
+  for (const row of rows.filter((l) => /^result/.test(l))) assert.match(row, /(\d+\.\d\d%\s+){7}\d+/);
 });
 
 test('train --steps/--batch override the configuration for a quick look; bad values are usage errors', () => {

@@ -184,3 +184,61 @@ test('table: a stored run that was stopped mid-training is resumed from its chec
     [false],
   );
 });
+
+/** A two-input conjunction with train and test splits (or only `splits`), in the test's directory. */
+function conjunctionFile(name: string, data: string): string {
+  const f = path.join(tmp, `${name}.ts`);
+  writeFileSync(
+    f,
+    `import { bool, causalModel, experiment, figure1Network } from 'iit-studio';
+const model = causalModel({
+  X1: { values: bool },
+  X2: { values: bool },
+  V1: { values: bool, parents: ['X1'], f: ({ X1 }) => X1 },
+  V2: { values: bool, parents: ['X2'], f: ({ X2 }) => X2 },
+  O: { values: bool, parents: ['V1', 'V2'], f: ({ V1, V2 }) => V1 && V2 },
+});
+const all = model.enumerateInputs();
+export default experiment({
+  name: '${name}',
+  model,
+  network: () => figure1Network({ W1: [0.45, 0.05], W2: [0.05, 0.5], w: [1, 1], b: -1 }),
+  encode: ({ X1, X2 }) => [Number(X1), Number(X2)],
+  alignment: { V1: { site: 'h1' }, V2: { site: 'h2' } },
+  training: { optimizer: { type: 'sgd', lr: 0.1 }, batchSize: 4, steps: 1 },
+  ${data},
+  configs: { IIT: { objectives: { iit: 1 } } },
+});
+`,
+  );
+  return f;
+}
+
+test("table without --configs: the default configuration too; no paper's numbers for an experiment the paper did not measure", async () => {
+  const { runTable } = await import('../../server/app/table');
+  const { formatTable } = await import('../../server/cli/tableFormat');
+  const f = conjunctionFile('conj-table', 'data: { train: all, test: all }');
+  const t = await runTable({ file: f, seeds: 1, jobs: 1, backend: 'cpu', store: path.join(tmp, 'conj') });
+  assert.deepEqual(Object.keys(t.rows), ['default', 'IIT']);
+  assert.deepEqual(t.paper, {});
+  assert.doesNotMatch(formatTable(t), /paper|Table 1/);
+  assert.deepEqual(readdirSync(path.join(tmp, 'conj')).sort(), ['IIT-seed0', 'default-seed0']);
+});
+
+test('table: an experiment without a test split fails before any run trains, at its data declaration', async () => {
+  const { runTable } = await import('../../server/app/table');
+  const { IITError } = await import('../../server/engine/errors');
+  const f = conjunctionFile('conj-no-test', 'data: { train: all }');
+  const store = path.join(tmp, 'no-test');
+  const dataLine =
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .findIndex((l) => /^\s*data:/.test(l)) + 1;
+  await assert.rejects(runTable({ file: f, seeds: 1, jobs: 1, backend: 'cpu', store }), (e: unknown) => {
+    assert.ok(e instanceof IITError);
+    assert.match(e.oneLine(), new RegExp(`conj-no-test\\.ts:${dataLine}:3: table: the experiment has no 'test' split`));
+    assert.match(e.oneLine(), /declare data: \{ train, test \}/);
+    return true;
+  });
+  assert.ok(!existsSync(store));
+});

@@ -45,6 +45,7 @@ const IIA: Keys<IiaMetrics> = {
   exact: 'required',
   interval: 'optional',
   typed: 'optional',
+  chance: 'optional',
   grid: 'optional',
 };
 
