@@ -11,10 +11,11 @@ import { evaluateRun } from '../app/evaluate';
 import { located, openExperiment } from '../app/open';
 import { ChildError, runTable } from '../app/table';
 import { Cancelled, trainRun } from '../app/train';
+import { nearestName } from '../engine/declarationSchema';
 import { IITError } from '../engine/errors';
 import { RunDirError } from '../runs/errors';
 import { deleteRun } from '../runs/remove';
-import { intFlag, parseArgs, UsageError } from './args';
+import { intFlag, parseArgs, UsageError, type CommandSpec } from './args';
 import { formatReport, metricsTable } from './format';
 import { ProgressBar } from './progress';
 import { formatTable, markdownTable } from './tableFormat';
@@ -226,11 +227,56 @@ async function cmdBackends(json: boolean): Promise<void> {
   print(json, reports, text);
 }
 
+const v = 'value' as const;
+const sw = 'switch' as const;
+/** Each command's options: anything else on its command line is a usage error. */
+const COMMANDS: Record<string, CommandSpec> = {
+  train: {
+    positionals: 1,
+    options: {
+      config: v,
+      seed: v,
+      backend: v,
+      out: v,
+      json: sw,
+      params: sw,
+      steps: v,
+      batch: v,
+      'checkpoint-every': v,
+      resume: v,
+      help: sw,
+    },
+  },
+  eval: { positionals: 1, options: { run: v, backend: v, json: sw, params: sw, help: sw } },
+  inspect: { positionals: 1, options: { config: v, json: sw, help: sw } },
+  table: {
+    positionals: 1,
+    options: { configs: v, seeds: v, jobs: v, backend: v, store: v, json: sw, md: sw, help: sw },
+  },
+  backends: { positionals: 0, options: { json: sw, help: sw } },
+  demo: { positionals: 0, options: { help: sw } },
+  help: { positionals: 0, options: { help: sw } },
+};
+
+function suggestCommand(cmd: string): string {
+  const near = nearestName(cmd, Object.keys(COMMANDS));
+  return near ? `; did you mean '${near}'?` : `; commands: ${Object.keys(COMMANDS).join(', ')}`;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['json', 'md', 'params', 'help']);
-  const [cmd, file] = args._;
   try {
-    if (!cmd || args.flags.help || cmd === 'help') {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+      console.log(HELP);
+      return 0;
+    }
+    const cmd = argv[0]!;
+    if (cmd === 'serve' || cmd === 'debug-adapter')
+      throw new UsageError(`'${cmd}' is served by bin/iit-studio.js (server/main.ts), not by the CLI front end`);
+    const spec = COMMANDS[cmd];
+    if (!spec) throw new UsageError(`unknown command '${cmd}'${suggestCommand(cmd)}`);
+    const args = parseArgs(cmd, argv, spec);
+    const file = args._[1];
+    if (args.flags.help || cmd === 'help') {
       console.log(HELP);
       return 0;
     }
@@ -241,9 +287,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (cmd === 'inspect' || cmd === 'table') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
       return await (cmd === 'table' ? cmdTable : cmdInspect)(file, args.flags);
-    } else if (cmd === 'serve' || cmd === 'debug-adapter')
-      throw new UsageError(`'${cmd}' is served by bin/iit-studio.js (server/main.ts), not by the CLI front end`);
-    else throw new UsageError(`unknown command '${cmd}'`);
+    }
     return 0;
   } catch (e) {
     if (e instanceof IITError) {
@@ -256,7 +300,8 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof UsageError) {
-      process.stderr.write(`iit-studio: ${e.message}\n\n${HELP}\n`);
+      // One line, as every bad input is; the full usage is a --help away.
+      process.stderr.write(`iit-studio: ${e.message} (iit-studio --help lists commands and options)\n`);
       return 2;
     }
     if (e instanceof RunDirError) {

@@ -8,6 +8,7 @@ import type { AlignmentDecl } from './alignment';
 import type { CausalModel, Setting, Swap } from './causal';
 import { createHash } from 'node:crypto';
 import { asSplit, type Split } from './data';
+import { checkDeclarationKeys } from './declarationSchema';
 import { IITError, callerLocation, type SourceLocation } from './errors';
 import type { Feeds, Network } from './network';
 import type { OutputLoss } from './objectives';
@@ -248,8 +249,15 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
     return [DEFAULT_CONFIG, ...Object.keys(this.decl.configs ?? {}).filter((n) => n !== DEFAULT_CONFIG)];
   }
 
+  private keysChecked = false;
+
   resolve(name: string = DEFAULT_CONFIG): ResolvedConfig {
     const d = this.decl;
+    if (!this.keysChecked) {
+      // Unknown keys anywhere in the declaration (a typo like training.stpes) are errors, on the key's line.
+      checkDeclarationKeys(d, this.location);
+      this.keysChecked = true;
+    }
     const c: ConfigDecl<M> | undefined = name === DEFAULT_CONFIG ? d.configs?.[DEFAULT_CONFIG] : d.configs?.[name];
     if (name !== DEFAULT_CONFIG && !c) {
       throw new IITError(

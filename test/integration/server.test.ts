@@ -38,6 +38,12 @@ function exact(rel: string, needle: string, from = 0) {
   return { start: at, end: { line: at.line, character: at.character + needle.length } };
 }
 
+/** From the text `needle` to the end of its line (a key whose value runs on). */
+function toLineEnd(rel: string, needle: string, from = 0) {
+  const at = find(rel, needle, from);
+  return { start: at, end: { line: at.line, character: lineOf(rel, needle, from).trimEnd().length } };
+}
+
 async function diagnosticsOf(rel: string): Promise<Diag[]> {
   h.diagnostics.delete(uriOf(rel));
   await h.open(rel);
@@ -99,8 +105,14 @@ const cases: [
   [
     'config-objective',
     'bad-config',
-    () => exact(`${dir}/config-objective.ts`, 'objectives: { task: 1, itt: 1 }'),
-    /^configuration typo: unknown objective 'itt'/,
+    () => toLineEnd(`${dir}/config-objective.ts`, 'itt: 1', find(`${dir}/config-objective.ts`, 'typo: {').line),
+    /^configs\.typo\.objectives\.itt: unknown key; did you mean iit\?/,
+  ],
+  [
+    'unknown-key',
+    'bad-config',
+    () => exact(`${dir}/unknown-key.ts`, 'stpes: 20,', find(`${dir}/unknown-key.ts`, 'quick: {').line),
+    /^configs\.quick\.training\.stpes: unknown key; did you mean steps\?/,
   ],
   [
     'no-dependency',
