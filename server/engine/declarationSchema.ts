@@ -168,7 +168,7 @@ export function checkDeclarationKeys(decl: unknown, location?: SourceLocation): 
   throw new IITError(
     'bad-config',
     `${bad.path.join('.')}: unknown key${near ? `; did you mean ${near}?` : ''}`,
-    near ? undefined : `use one of ${bad.valid.join(', ')}`,
+    `use one of ${bad.valid.join(', ')}`,
     where ?? location,
   );
 }

@@ -183,10 +183,20 @@ async function contextMenu(
   for (let attempt = 0; ; attempt++) {
     await row.click({ button: 'right' });
     const menu = page.locator('.context-view .monaco-menu').filter({ visible: true }).first();
-    await page
+    // A tree refresh can close the menu before the click lands, or open it on a row about to change: try again.
+    const clicked = await page
       .locator('.context-view .action-label', { hasText: new RegExp(`^${item}$`) })
       .first()
-      .click();
+      .click({ timeout: 10_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (!clicked) {
+      if (attempt === 2) throw new Error(`the run's context menu did not offer '${item}' in three tries`);
+      await page.keyboard.press('Escape');
+      continue;
+    }
     const closed = await menu.waitFor({ state: 'hidden', timeout: 2_000 }).then(
       () => true,
       () => false,

@@ -109,7 +109,7 @@ test('presets resolve to the objectives of Table 1 with weight 1.0; common setti
   assert.equal(presets().IIT!.objectives!.typedIit, 1);
 });
 
-test('declaration errors name the fix: unknown objective, probe kind and rank, impactful, guard, probe without alignment, unswappable augment', () => {
+test('declaration errors name the fix: unknown objective key, probe kind and rank, impactful, guard, probe without alignment, unswappable augment', () => {
   const cfg = (c: ConfigDecl) => modExperiment(() => handNetwork(), { configs: { C: c } });
   const throws = (f: () => unknown, re: RegExp) =>
     assert.throws(f, (e: unknown) => {
@@ -118,7 +118,7 @@ test('declaration errors name the fix: unknown objective, probe kind and rank, i
       assert.ok(e.fix && e.fix.length > 0);
       return true;
     });
-  throws(() => cfg({ objectives: { task: 1, probes: 1 } as never }).resolve('C'), /unknown objective 'probes'/);
+  throws(() => cfg({ objectives: { task: 1, probes: 1 } as never }).resolve('C'), /objectives\.probes: unknown key; did you mean probe\?/);
   throws(
     () => cfg({ objectives: { probe: 1 }, probe: { kind: 'quadratic' as never } }).resolve('C'),
     /unknown probe kind/,
