@@ -1,9 +1,10 @@
 /**
- * `iit-studio` command line: train, eval, inspect, table, demo, backends.
+ * `iit-studio` command line: train, eval, inspect, check, table, demo, backends.
  * Each command calls server/app; bad input exits with code 2 and one line
  * naming the file, the line and the fix. (`serve` and `debug-adapter` are
  * the other front ends, started by server/main.ts.)
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { probeBackends } from '../app/backend';
 import { describeExperiment } from '../app/describe';
@@ -16,8 +17,10 @@ import { IITError } from '../engine/errors';
 import { RunDirError } from '../runs/errors';
 import { deleteRun } from '../runs/remove';
 import { intFlag, parseArgs, UsageError, type CommandSpec } from './args';
+import { checkTypes } from './check';
 import { formatReport, metricsTable } from './format';
 import { ProgressBar } from './progress';
+import { followParent, runFilteredChild, stderrIsTTY, wantsFilteredChild } from './quietNative';
 import { formatTable, markdownTable } from './tableFormat';
 
 const HELP = `iit-studio — interchange intervention training
@@ -29,6 +32,7 @@ usage:
   iit-studio train [<file>] --resume DIR   continue a stopped run (Ctrl-C, a kill) from its last checkpoint
   iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
   iit-studio inspect <file> [--config NAME] [--json]
+  iit-studio check <file>       type-check an experiment file (TypeScript, strict): file:line:col: message
   iit-studio table <file> [--configs A,B,...] [--seeds N] [--jobs N] [--backend NAME] [--store DIR] [--json | --md]
                                 train and evaluate each configuration × seed (resumable) and print
                                 Table 1's layout beside the paper's numbers; --jobs runs side by side
@@ -37,6 +41,8 @@ usage:
   iit-studio debug-adapter      the debugger (Debug Adapter Protocol on stdio), debug type "iit"
   iit-studio backends [--json]  compute backends: available or not, device, reason
   iit-studio demo              Figure 1 of the paper, before and after one IIT update
+  --verbose (train, eval, demo) keeps the webgpu driver's (Dawn's) start-up warnings on the terminal;
+                                without it they go to ~/.cache/iit-studio/native.log
 
 exit codes: 0 ok, 1 internal error, 2 bad input (the message names file, line and fix)`;
 
@@ -76,7 +82,7 @@ async function cmdTrain(file: string | undefined, flags: Record<string, string |
   if (flags.resume === true) throw new UsageError('--resume takes the run directory to continue');
   const resume = typeof flags.resume === 'string' ? flags.resume : undefined;
   if (!file && !resume) throw new UsageError('train needs an experiment file (or --resume DIR)');
-  const bar = new ProgressBar(!json && process.stderr.isTTY === true);
+  const bar = new ProgressBar(!json && stderrIsTTY());
   const signal = stopOnSignal(() => {
     bar.done();
     process.stderr.write('iit-studio: stopping after this step (Ctrl-C again quits at once)\n');
@@ -122,6 +128,20 @@ async function cmdEval(file: string | undefined, flags: Record<string, string | 
   });
   print(!!flags.json, report, formatReport(report));
   return 0;
+}
+
+/** Type errors one per line on stderr (exit 2), or one line 'no type errors' on stdout. */
+function cmdCheck(file: string | undefined): number {
+  if (!file) throw new UsageError('check needs an experiment file');
+  if (!existsSync(file)) throw new UsageError(`check: no such file '${file}'`);
+  const { errors } = checkTypes(file);
+  if (errors.length === 0) {
+    process.stdout.write(`${path.relative(process.cwd(), path.resolve(file)) || file}: no type errors\n`);
+    return 0;
+  }
+  for (const e of errors) process.stderr.write(e + '\n');
+  process.stderr.write(`iit-studio: ${errors.length} type error${errors.length === 1 ? '' : 's'}\n`);
+  return 2;
 }
 
 async function cmdInspect(file: string, flags: Record<string, string | true>): Promise<number> {
@@ -173,7 +193,7 @@ async function cmdTable(file: string, flags: Record<string, string | true>): Pro
   const seeds = intFlag(flags.seeds, 'seeds', 1);
   if (seeds < 1) throw new UsageError('--seeds takes a positive integer');
   const jobs = flags.jobs !== undefined ? positive(flags.jobs, 'jobs') : undefined;
-  const bar = new ProgressBar(process.stderr.isTTY === true);
+  const bar = new ProgressBar(stderrIsTTY());
   const t = await runTable({
     file,
     configs,
@@ -244,19 +264,24 @@ const COMMANDS: Record<string, CommandSpec> = {
       batch: v,
       'checkpoint-every': v,
       resume: v,
+      verbose: sw,
       help: sw,
     },
   },
-  eval: { positionals: 1, options: { run: v, backend: v, json: sw, params: sw, help: sw } },
+  eval: { positionals: 1, options: { run: v, backend: v, json: sw, params: sw, verbose: sw, help: sw } },
   inspect: { positionals: 1, options: { config: v, json: sw, help: sw } },
+  check: { positionals: 1, options: { help: sw } },
   table: {
     positionals: 1,
     options: { configs: v, seeds: v, jobs: v, backend: v, store: v, json: sw, md: sw, help: sw },
   },
   backends: { positionals: 0, options: { json: sw, help: sw } },
-  demo: { positionals: 0, options: { help: sw } },
+  demo: { positionals: 0, options: { verbose: sw, help: sw } },
   help: { positionals: 0, options: { help: sw } },
 };
+
+/** The commands that may load Dawn in this process, whose native warnings then go to the log (quietNative). */
+const NATIVE_COMMANDS = new Set(['train', 'eval', 'demo']);
 
 function suggestCommand(cmd: string): string {
   const near = nearestName(cmd, Object.keys(COMMANDS));
@@ -280,10 +305,15 @@ export async function main(argv: string[]): Promise<number> {
       console.log(HELP);
       return 0;
     }
+    const backend = typeof args.flags.backend === 'string' ? args.flags.backend : undefined;
+    if (NATIVE_COMMANDS.has(cmd) && (await wantsFilteredChild(backend, !!args.flags.verbose)))
+      return await runFilteredChild(argv);
+    followParent();
     if (cmd === 'demo') await cmdDemo();
     else if (cmd === 'backends') await cmdBackends(!!args.flags.json);
     else if (cmd === 'train') return await cmdTrain(file, args.flags);
     else if (cmd === 'eval') return await cmdEval(file, args.flags);
+    else if (cmd === 'check') return cmdCheck(file);
     else if (cmd === 'inspect' || cmd === 'table') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
       return await (cmd === 'table' ? cmdTable : cmdInspect)(file, args.flags);

@@ -20,7 +20,7 @@ export class ProgressBar {
       .map(([k, v]) => `${k} ${v.toFixed(4)}`)
       .join(' ');
     process.stderr.write(
-      `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.step}/${p.totalSteps} ${loss} ${p.examplesPerSecond.toFixed(0)} ex/s eta ${p.etaSeconds.toFixed(0)}s\x1b[K`,
+      `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.step}/${p.totalSteps} ${loss} ${p.examplesPerSecond.toFixed(0)} pairs/s eta ${p.etaSeconds.toFixed(0)}s\x1b[K`,
     );
   }
 

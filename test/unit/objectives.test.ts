@@ -118,7 +118,10 @@ test('declaration errors name the fix: unknown objective key, probe kind and ran
       assert.ok(e.fix && e.fix.length > 0);
       return true;
     });
-  throws(() => cfg({ objectives: { task: 1, probes: 1 } as never }).resolve('C'), /objectives\.probes: unknown key; did you mean probe\?/);
+  throws(
+    () => cfg({ objectives: { task: 1, probes: 1 } as never }).resolve('C'),
+    /objectives\.probes: unknown key; did you mean probe\?/,
+  );
   throws(
     () => cfg({ objectives: { probe: 1 }, probe: { kind: 'quadratic' as never } }).resolve('C'),
     /unknown probe kind/,
