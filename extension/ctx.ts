@@ -19,9 +19,13 @@ import { ServerConnection } from './client';
 import { debugArgs } from './debugArgs';
 import { ExperimentItem, ExperimentsTree } from './experiments';
 import { CausalGraphView, followExperiments } from './graph';
+import { importsIitStudio, isTypeScriptSource, SCAN_EXCLUDE, SCAN_INCLUDE, SCAN_MAX_FILES } from './lazyStart';
 import { LiveRuns } from './liveRun';
 import { ResultsPanels } from './results';
 import { RunsTree, RunStore } from './runs';
+
+/** Commands that do not start the server: Show Output; Restart Server starts it itself. */
+const NO_SERVER = new Set(['iit.showOutput', 'iit.restartServer']);
 
 /** A command's implementation, given its arguments as VS Code passes them (tree items, URIs, palette: none). */
 export type Cmd = (...args: unknown[]) => unknown;
@@ -38,7 +42,10 @@ export class Ctx {
   readonly runsView: vscode.TreeView<vscode.TreeItem>;
   readonly graph: CausalGraphView;
   readonly panels: ResultsPanels;
-  private readonly serverStarted: Promise<void>;
+  /** The server's start, once asked for (ensureStarted); undefined while nothing needed it. */
+  private started: Promise<void> | undefined;
+  /** What watches for a reason to start the server, disposed once it starts. */
+  private readonly startTriggers: vscode.Disposable[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {
     const subs = extension.subscriptions;
@@ -53,15 +60,6 @@ export class Ctx {
     subs.push(this.store, this.live);
 
     this.connection = new ServerConnection(extension, this.output);
-    this.serverStarted = this.connection.start().then(
-      () => undefined,
-      (e: Error) => {
-        this.output.appendLine(`the IIT server did not start: ${e.message}`);
-        void vscode.window.showErrorMessage(
-          `IIT Studio: the server did not start (${e.message}). See the "IIT Studio" output.`,
-        );
-      },
-    );
     subs.push(
       { dispose: () => void this.connection.dispose() },
       this.connection.onReady((c) => {
@@ -91,25 +89,114 @@ export class Ctx {
     subs.push(
       this.experimentsView,
       this.runsView,
-      vscode.window.registerWebviewViewProvider(CausalGraphView.id, this.graph),
+      vscode.window.registerWebviewViewProvider(CausalGraphView.id, {
+        resolveWebviewView: (view) => {
+          void this.ensureStarted('the Causal Graph view was shown');
+          this.graph.resolveWebviewView(view);
+        },
+      }),
       // Trust granted: the server may now load experiment files (iit/setTrusted); the sidebar loads them too.
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
-        void this.connection.trustGranted();
+        if (this.started) void this.connection.trustGranted();
         this.experiments.refresh();
         this.store.refresh();
       }),
     );
     this.panels = new ResultsPanels(extension, this.store, (run, pair) => this.openPair(run, pair), this.output);
     subs.push(this.panels, ...followExperiments(this.graph, this.experiments, this.experimentsView));
+    subs.push({ dispose: () => this.startTriggers.forEach((d) => d.dispose()) });
+    this.watchForExperiments();
+  }
+
+  /**
+   * Starts the server (once; later calls return the same promise). Everything that needs the server awaits this,
+   * through client(); nothing else starts it. It resolves once the server runs or failed to start (said then).
+   */
+  ensureStarted(reason: string): Promise<void> {
+    if (this.started) return this.started;
+    this.output.appendLine(`IIT server: starting (${reason})`);
+    this.startTriggers.splice(0).forEach((d) => d.dispose());
+    this.started = this.connection.start().then(
+      () => undefined,
+      (e: Error) => {
+        this.output.appendLine(`the IIT server did not start: ${e.message}`);
+        void vscode.window.showErrorMessage(
+          `IIT Studio: the server did not start (${e.message}). See the "IIT Studio" output.`,
+        );
+      },
+    );
+    return this.started;
+  }
+
+  /** Restart Server: a server never started is started instead. */
+  async restartServer(): Promise<void> {
+    if (!this.started) await this.ensureStarted('IIT: Restart Server');
+    else await this.connection.restart();
+  }
+
+  /**
+   * The reasons to start the server besides a command or a request: an experiment document open now or later,
+   * an IIT view visible now or later, an experiment file in the workspace (a bounded scan).
+   */
+  private watchForExperiments(): void {
+    if (this.started) return;
+    const isExperiment = (doc: vscode.TextDocument) =>
+      doc.uri.scheme === 'file' && isTypeScriptSource(doc.fileName) && importsIitStudio(doc.getText());
+    const onDoc = (doc: vscode.TextDocument) => {
+      if (isExperiment(doc)) void this.ensureStarted(`${vscode.workspace.asRelativePath(doc.uri)} was opened`);
+    };
+    const onView = (view: vscode.TreeView<unknown>, name: string) => {
+      if (view.visible) void this.ensureStarted(`the ${name} view was shown`);
+    };
+    this.startTriggers.push(
+      vscode.workspace.onDidOpenTextDocument(onDoc),
+      this.experimentsView.onDidChangeVisibility(() => onView(this.experimentsView, 'Experiments')),
+      this.runsView.onDidChangeVisibility(() => onView(this.runsView, 'Runs')),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.scanWorkspace()),
+    );
+    vscode.workspace.textDocuments.forEach(onDoc);
+    onView(this.experimentsView, 'Experiments');
+    onView(this.runsView, 'Runs');
+    void this.scanWorkspace();
+  }
+
+  /** Reads up to SCAN_MAX_FILES TypeScript files of the workspace (not node_modules) for an 'iit-studio' import. */
+  private async scanWorkspace(): Promise<void> {
+    if (this.started || !vscode.workspace.workspaceFolders?.length) return;
+    const t0 = Date.now();
+    const files = await vscode.workspace.findFiles(SCAN_INCLUDE, SCAN_EXCLUDE, SCAN_MAX_FILES);
+    for (const f of files) {
+      if (this.started) return;
+      let text: string;
+      try {
+        text = Buffer.from(await vscode.workspace.fs.readFile(f)).toString('utf8');
+      } catch {
+        continue; // deleted between the search and the read
+      }
+      if (importsIitStudio(text)) {
+        void this.ensureStarted(`${vscode.workspace.asRelativePath(f)} imports 'iit-studio'`);
+        return;
+      }
+    }
+    if (!this.started)
+      this.output.appendLine(
+        `IIT server: not started (no experiment among ${files.length} TypeScript files, ${Date.now() - t0} ms); it starts when an experiment file is opened, an IIT view is shown or an IIT command runs`,
+      );
   }
 
   registerCommand(id: string, cmd: Cmd): void {
-    this.extension.subscriptions.push(vscode.commands.registerCommand(id, cmd));
+    const needsServer = !NO_SERVER.has(id);
+    this.extension.subscriptions.push(
+      vscode.commands.registerCommand(id, (...args: unknown[]) => {
+        if (needsServer) void this.ensureStarted(`the command ${id}`);
+        return cmd(...args);
+      }),
+    );
   }
 
-  /** The running server's client; throws (the command's error) when it is not running. */
+  /** The running server's client (started now if it was not); throws (the command's error) when it is not running. */
   async client(): Promise<LanguageClient> {
-    await this.serverStarted;
+    await this.ensureStarted('a request to the server');
     const c = this.connection.client;
     if (!c?.isRunning()) throw new Error('the IIT server is not running (see the "IIT Studio" output)');
     return c;

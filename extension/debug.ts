@@ -36,6 +36,8 @@ class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
 }
 
 class ConfigurationProvider implements vscode.DebugConfigurationProvider {
+  constructor(private readonly onLaunch: () => void) {}
+
   resolveDebugConfiguration(
     folder: vscode.WorkspaceFolder | undefined,
     config: vscode.DebugConfiguration,
@@ -51,6 +53,7 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
       );
       return undefined;
     }
+    this.onLaunch();
     return {
       ...config,
       request: config.request ?? 'launch',
@@ -61,9 +64,14 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
   }
 }
 
-export function activateDebug(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): void {
+/** `onLaunch`: an `iit` session is about to start (the extension starts its server then, see Ctx.ensureStarted). */
+export function activateDebug(
+  context: vscode.ExtensionContext,
+  output: vscode.LogOutputChannel,
+  onLaunch: () => void = () => undefined,
+): void {
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterFactory(context.extensionPath, output)),
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider(onLaunch)),
   );
 }

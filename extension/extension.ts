@@ -16,7 +16,8 @@ let ctx: Ctx | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   ctx = new Ctx(context);
-  activateDebug(context, ctx.output);
+  const c = ctx;
+  activateDebug(context, c.output, () => void c.ensureStarted('an iit debug session'));
   const commands = { ...trainCommands, ...runsCommands, ...editCommands, ...debugCommands, ...serverCommands };
   for (const [id, factory] of Object.entries(commands)) ctx.registerCommand(id, factory(ctx));
   ctx.output.appendLine('IIT Studio activated');

@@ -187,6 +187,18 @@ const newExperiment =
       void vscode.window.showErrorMessage('IIT: open a folder first.');
       return;
     }
+    // It writes into the workspace folder: only in a trusted one.
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window
+        .showWarningMessage(
+          'IIT Studio: New Experiment from Sample copies a sample into the workspace folder, which is disabled in untrusted folders. Trust this folder to create an experiment.',
+          'Manage Workspace Trust',
+        )
+        .then((a) => {
+          if (a) void vscode.commands.executeCommand('workbench.trust.manage');
+        });
+      return;
+    }
     const samples = path.join(ctx.extension.extensionPath, 'samples');
     const dirs = existsSync(samples)
       ? (await vscode.workspace.fs.readDirectory(vscode.Uri.file(samples)))

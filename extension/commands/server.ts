@@ -4,7 +4,7 @@ import type { Cmd, Ctx } from '../ctx';
 const restartServer =
   (ctx: Ctx): Cmd =>
   async () => {
-    await ctx.connection.restart();
+    await ctx.restartServer();
     ctx.output.appendLine('server restarted');
   };
 

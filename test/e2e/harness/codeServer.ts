@@ -73,6 +73,8 @@ export function ensureCodeServer(): string {
 
 export interface CodeServer {
   url: string;
+  /** code-server's process id (its extension host and the extension's processes are descendants). */
+  pid: number;
   workspace: string;
   /** The user-data folder: settings, and logs/ with each extension's output channels. */
   userDataDir: string;
@@ -190,6 +192,7 @@ export async function launchCodeServer(opts: {
   });
   return {
     url,
+    pid: child.pid!,
     workspace: opts.workspace,
     userDataDir: userData,
     logs: () => log,
