@@ -150,9 +150,21 @@ async function closeAllEditors(): Promise<void> {
 
 const waitForOutput = (re: RegExp, timeout?: number) => waitForOutputOf(cs.userDataDir, re, timeout);
 
-/** Opens a workspace file with Quick Open. */
+/**
+ * Opens a workspace file with Quick Open, until its editor is the active tab: a toast or a panel taking the focus
+ * can close Quick Open under the click, which then opens nothing.
+ */
 async function openFile(name: string): Promise<void> {
-  await quickPick('Control+P', name);
+  const active = page.locator('.tab.active', { hasText: name }).first();
+  for (let attempt = 0; ; attempt++) {
+    await quickPick('Control+P', name);
+    const opened = await active.waitFor({ timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (opened) return;
+    if (attempt === 2) throw new Error(`Quick Open did not open ${name} in three tries`);
+  }
 }
 
 /** A test body that leaves a screenshot and the extension's logs when it fails. */
