@@ -86,10 +86,22 @@ export async function loadExperiment(file: string): Promise<Experiment> {
     },
     { resolve: plainRequire.resolve, cache: {}, main: undefined, extensions: {} },
   ) as unknown as NodeJS.Require;
+  // A file that ends the process while loading would end the CLI or a worker with no word: make it an error.
+  const exit = process.exit;
+  process.exit = ((code?: number | string | null) => {
+    throw new ExitCalled(code);
+  }) as typeof process.exit;
   try {
     mod._compile(code, abs);
   } catch (e) {
     if (e instanceof IITError) throw refine(e);
+    if (e instanceof ExitCalled)
+      throw new IITError(
+        'load',
+        `the experiment file calls process.exit(${e.code ?? ''}) while loading`,
+        'remove the call: IIT Studio loads the file and trains it itself',
+        frameIn(e, abs) ?? { file: abs, line: 1, column: 1 },
+      );
     const err = e as Error;
     throw new IITError(
       'load',
@@ -97,6 +109,8 @@ export async function loadExperiment(file: string): Promise<Experiment> {
       'fix the code at this line',
       frameIn(err, abs) ?? { file: abs, line: 1, column: 1 },
     );
+  } finally {
+    process.exit = exit;
   }
   const exp = (mod.exports as { default?: unknown }).default;
   if (!(exp instanceof Experiment)) {
@@ -109,6 +123,13 @@ export async function loadExperiment(file: string): Promise<Experiment> {
   }
   exp.file = abs;
   return exp;
+}
+
+/** What process.exit throws while an experiment file loads. */
+class ExitCalled extends Error {
+  constructor(readonly code: number | string | null | undefined) {
+    super(`process.exit(${code ?? ''})`);
+  }
 }
 
 /** The first stack frame inside `file` (source-mapped to its own lines). */

@@ -110,6 +110,7 @@ test('inspect lists variables, sites and the alignment', () => {
 const bad: [string, RegExp][] = [
   ['syntax.ts:5:10', /Unexpected ","/],
   ['throws.ts:4:', /throws while loading: Cannot read properties of undefined/],
+  ['exits.ts:4:', /calls process\.exit\(0\) while loading.*remove the call/],
   ['no-default.ts:1:1', /no default export.*export default experiment/],
   ['overlap.ts:10:5', /B and A overlap at site h1.*disjoint/],
   ['out-of-range.ts:10:5', /range \[2, 9\).*outside site h1's extent 4/],
