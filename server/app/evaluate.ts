@@ -1,5 +1,6 @@
 /** Evaluating a trained run again: its experiment and configuration, its weights, fresh metrics. */
 import path from 'node:path';
+import { IITError } from '../engine/errors';
 import { evaluate } from '../engine/evaluate';
 import { buildReport, type Report } from '../engine/report';
 import { RunDir } from '../runs/runDir';
@@ -31,8 +32,40 @@ export async function evaluateRun(req: EvaluateRequest): Promise<Report & { eval
     ...(run.config.overrides ? { overrides: run.config.overrides } : {}),
     log: req.log,
   });
+  const file = path.resolve(req.file ?? run.config.file);
+  const at = { file, line: 1, column: 1 };
+  // A run's weights mean something only for its own experiment and data: say which, rather than a shape error.
+  if (run.config.experiment !== exp.name) {
+    session.dispose();
+    throw new IITError(
+      'bad-config',
+      `${run.dir} is a run of experiment '${run.config.experiment}', not of '${exp.name}'`,
+      `evaluate it with its own file: iit-studio eval ${run.config.file} --run ${run.dir}`,
+      at,
+    );
+  }
+  if (run.config.data !== undefined && run.config.data !== exp.dataDigest()) {
+    session.dispose();
+    throw new IITError(
+      'bad-config',
+      `${run.dir} was trained on other data than ${path.basename(file)} now gives (a split's inputs or values changed)`,
+      'restore the data the run was trained on, or train a new run on this data',
+      at,
+      'data',
+    );
+  }
   try {
-    session.net.setParameters(weights);
+    try {
+      session.net.setParameters(weights);
+    } catch (e) {
+      if (!(e instanceof IITError)) throw e;
+      throw new IITError(
+        'bad-config',
+        `${run.dir} holds weights of another network than ${path.basename(file)} builds now (${e.message})`,
+        'train a new run of this network, or restore the network the run was trained with',
+        at,
+      );
+    }
     const t0 = performance.now();
     const metrics = await evaluate(session, { seed });
     const report = await buildReport({

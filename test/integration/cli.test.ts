@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -158,4 +158,36 @@ test('train --steps/--batch override the configuration for a quick look; bad val
   const bad = cli('train', 'samples/conjunction/train.ts', '--steps', '0');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--steps takes a positive integer/);
+});
+
+test('eval --run of a run of another experiment, or trained on other data, is one line naming it; exit 2', () => {
+  const src = readFileSync(path.join(root, 'samples/conjunction/train.ts'), 'utf8');
+  const file = path.join(root, 'samples/conjunction', `.eval-${process.pid}.ts`);
+  const out = path.join(tmp, 'eval-other');
+  writeFileSync(file, src);
+  try {
+    const t = cli('train', file, '--steps', '2', '--out', out);
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal(cli('eval', file, '--run', out).code, 0);
+
+    const other = cli('eval', 'samples/conjunction/figure1.ts', '--run', out);
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(
+      other.stderr,
+      /is a run of experiment 'conjunction-train', not of 'figure1' — evaluate it with its own/,
+    );
+    assert.equal(other.stderr.trim().split('\n').length, 1, other.stderr);
+
+    // Three of the four inputs: the data digest the run recorded no longer matches.
+    writeFileSync(
+      file,
+      src.replace('  encode,\n', '  encode,\n  data: { train: conjunction.enumerateInputs().slice(0, 3) },\n'),
+    );
+    const data = cli('eval', file, '--run', out);
+    assert.equal(data.code, 2, data.stderr);
+    assert.match(data.stderr, /was trained on other data than \.eval-\d+\.ts now gives/);
+    assert.equal(data.stderr.trim().split('\n').length, 1, data.stderr);
+  } finally {
+    rmSync(file, { force: true });
+  }
 });
