@@ -124,6 +124,16 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
             'encode',
           );
         }
+        // A NaN or ±Infinity here would surface later as a NaN loss blamed on the training settings.
+        for (let j = 0; j < size; j++)
+          if (!Number.isFinite(f[j]))
+            throw new IITError(
+              'bad-config',
+              `encode() gave ${f[j]} as feature ${j} for ${this.experiment.model.formatSetting(x)}`,
+              'return finite numbers (look for a division by zero or a missing value)',
+              this.experiment.location,
+              'encode',
+            );
         buf.set(f as ArrayLike<number>, r * size);
       });
       return { [name]: tf.tensor(buf, [inputs.length, ...shape]) };
