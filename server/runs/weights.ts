@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TensorValues } from './checkpoint';
+import { RunDirError } from './errors';
 import { writeFileAtomic } from './files';
 import { RUN_FILES } from './layout';
 
@@ -48,20 +49,49 @@ export function hasWeights(dir: string): boolean {
   return existsSync(path.join(dir, RUN_FILES.model));
 }
 
-/** The weights of a run directory, or undefined when it has none. */
+/** The weights of a run directory, or undefined when it has none; damaged files are a RunDirError naming them. */
 export function readWeights(dir: string): Record<string, TensorValues> | undefined {
   if (!hasWeights(dir)) return undefined;
-  const manifest = JSON.parse(readFileSync(path.join(dir, RUN_FILES.model), 'utf8')) as Manifest;
+  const modelFile = path.join(dir, RUN_FILES.model);
+  const damaged = (what: string) =>
+    new RunDirError(`${what}: the run's weights are damaged`, 'train the run again (or delete it from the Runs view)');
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(modelFile, 'utf8')) as Manifest;
+  } catch (e) {
+    throw damaged(`${modelFile} does not read as JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(manifest?.weightsManifest)) throw damaged(`${modelFile} has no weightsManifest`);
   const out: Record<string, TensorValues> = {};
   for (const group of manifest.weightsManifest) {
-    const buf = Buffer.concat(group.paths.map((p) => readFileSync(path.join(dir, p))));
+    if (!Array.isArray(group?.paths) || !Array.isArray(group.weights))
+      throw damaged(`${modelFile}: a weightsManifest entry lacks paths or weights`);
+    for (const w of group.weights) {
+      const shapeOk = Array.isArray(w?.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0);
+      if (typeof w?.name !== 'string' || !shapeOk) throw damaged(`${modelFile}: a weight without a name or shape`);
+      if (w.dtype !== 'float32' && w.dtype !== 'int32')
+        throw damaged(`${modelFile}: weight ${w.name} has dtype ${String(w.dtype)}, not float32`);
+    }
+    const buf = Buffer.concat(
+      group.paths.map((p) => {
+        try {
+          return readFileSync(path.join(dir, String(p)));
+        } catch {
+          throw damaged(`${path.join(dir, String(p))}, named by ${RUN_FILES.model}, cannot be read`);
+        }
+      }),
+    );
+    const want = group.weights.reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    // A short file (a copy or a write cut off) would otherwise read as whatever bytes are there.
+    if (buf.length !== want)
+      throw damaged(
+        `${path.join(dir, group.paths.join(', '))} holds ${buf.length} bytes; ${RUN_FILES.model} describes ${want}`,
+      );
     let at = 0;
     for (const w of group.weights) {
       const n = w.shape.reduce((a, b) => a * b, 1);
       const bytes = buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + 4 * n);
       const values = w.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
-      if (w.dtype !== 'float32' && w.dtype !== 'int32')
-        throw new Error(`${path.join(dir, RUN_FILES.model)}: weight ${w.name} has dtype ${w.dtype}, not float32`);
       out[w.name] = { shape: w.shape, values: Array.from(values) };
       at += 4 * n;
     }

@@ -192,3 +192,29 @@ test('eval --run of a run of another experiment, or trained on other data, is on
     rmSync(file, { force: true });
   }
 });
+
+test('eval --run of a run whose weights are truncated or whose model.json is empty: one line naming the file', () => {
+  const out = path.join(tmp, 'damaged-weights');
+  const t = cli('train', 'samples/conjunction/figure1.ts', '--out', out);
+  assert.equal(t.code, 0, t.stderr);
+  const weights = path.join(out, 'weights.bin');
+  const whole = readFileSync(weights);
+  writeFileSync(weights, whole.subarray(0, 7));
+  const short = cli('eval', 'samples/conjunction/figure1.ts', '--run', out);
+  assert.equal(short.code, 2, short.stderr);
+  assert.match(
+    short.stderr,
+    new RegExp(
+      `weights\\.bin holds 7 bytes; model\\.json describes ${whole.length}: the run's weights are damaged — train the run again`,
+    ),
+  );
+  writeFileSync(weights, whole);
+  writeFileSync(path.join(out, 'model.json'), '');
+  const empty = cli('eval', 'samples/conjunction/figure1.ts', '--run', out);
+  assert.equal(empty.code, 2, empty.stderr);
+  assert.match(empty.stderr, /model\.json does not read as JSON .*: the run's weights are damaged/);
+  for (const r of [short, empty]) {
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /internal error| {4}at /);
+  }
+});
