@@ -234,7 +234,12 @@ export class CausalModel<M extends Record<string, Value> = Record<string, Value>
   /** Every input setting, when there are at most `limit`. */
   enumerateInputs(limit = 1 << 20): Setting<M>[] {
     const n = this.inputSpaceSize;
-    if (n > limit) throw new Error(`the input space has ${n} settings, more than ${limit}: sample instead`);
+    if (n > limit)
+      throw this.err(
+        'bad-config',
+        `the input space has ${n} settings, more than the ${limit} that can be listed`,
+        'declare the data the runs use: data: { train, test } with splits drawn from the model (see "Data splits" in the README)',
+      );
     return Array.from({ length: n }, (_, i) => this.inputAt(i));
   }
 

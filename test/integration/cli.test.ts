@@ -116,6 +116,10 @@ const bad: [string, RegExp][] = [
   ['out-of-range.ts:10:5', /range \[2, 9\).*outside site h1's extent 4/],
   ['unknown-variable.ts:10:5', /C is not a variable of the causal model.*align one of A, B/],
   ['nan-loss.ts:12:3', /loss became NaN.*lower training\.optimizer\.lr/],
+  [
+    'huge-input-space.ts:4:15',
+    /input space has 20000002 settings.*declare the data the runs use: data: \{ train, test \}/,
+  ],
   ['nan-encode.ts:8:3', /encode\(\) gave NaN as feature 0 for \{X1=F, X2=F\}.*division by zero/],
 ];
 
