@@ -5,7 +5,7 @@
  * run directories.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -17,6 +17,7 @@ import {
   type ToWebview,
   type WebviewState,
 } from '../server/protocol/webview';
+import { writeFileAtomic } from '../server/runs/files';
 import { folderSetting } from '../server/runs/layout';
 import type { RunStore } from './runs';
 
@@ -239,7 +240,8 @@ export class ResultsPanels implements vscode.Disposable {
     }
     if (!uri) return undefined;
     mkdirSync(path.dirname(uri.fsPath), { recursive: true });
-    writeFileSync(uri.fsPath, bytes);
+    // Whole or not at all: a reader (or a crash) never sees half an export.
+    writeFileAtomic(uri.fsPath, bytes);
     this.log.appendLine(`exported ${m.format.toUpperCase()} to ${uri.fsPath}`);
     void vscode.window.showInformationMessage(`IIT Studio: exported ${path.basename(uri.fsPath)}`);
     return uri;
