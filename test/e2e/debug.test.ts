@@ -7,12 +7,13 @@
  * be skipped.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchCodeServer, root, type CodeServer } from './harness/codeServer';
+import { launchBrowser, loadWorkbench, reporting, skip } from './harness/workbench';
 import {
   expandTreeRow,
   openIitSidebar,
@@ -24,35 +25,12 @@ import {
   waitForVariable,
 } from './iitSteps';
 
-const shots = path.join(root, 'artifacts', 'e2e');
-const haveChromium = existsSync('/usr/bin/chromium');
-const skip =
-  !haveChromium && process.env.CI !== 'true' ? 'Debian chromium is not installed (run .ci/install-e2e.sh)' : false;
-
 let cs: CodeServer;
 let browser: Browser;
 let page: Page;
 const ws = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-dbg-'));
 
-async function shot(name: string): Promise<void> {
-  mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, `${name}.png`) });
-}
-
-/** Runs a test body; on failure leaves a screenshot and prints the extension's logs. */
-function reported(name: string, body: () => Promise<void>): () => Promise<void> {
-  return async () => {
-    try {
-      await body();
-    } catch (e) {
-      await shot(`failed-debug-${name}`).catch(() => undefined);
-      console.error(
-        `--- extension logs after '${name}' failed:\n${cs?.extensionLogs()}\n--- code-server:\n${cs?.logs().slice(-5000)}`,
-      );
-      throw e;
-    }
-  };
-}
+const { shot, reported } = reporting('debug-', () => ({ page, cs }));
 
 before(async () => {
   if (skip) return;
@@ -60,21 +38,8 @@ before(async () => {
   cpSync(path.join(root, 'samples', 'conjunction'), path.join(ws, 'conjunction'), { recursive: true });
   // No tsconfig: VS Code's TypeScript gets 'iit-studio' from the extension's TypeScript plugin, as a user's would.
   cs = await launchCodeServer({ workspace: ws, settings: { 'iitStudio.backend': 'cpu' } });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`${cs.url}/?folder=${encodeURIComponent(ws)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  ({ browser, page } = await launchBrowser());
+  await loadWorkbench(page, cs, ws);
 });
 
 after(async () => {
@@ -114,7 +79,7 @@ test(
     await pickQuickLabel(page, 'V1');
     // Stopped on entry: the pair (base #0 (F,F), source #1 (F,T)) and the variable.
     await waitForVariable(page, [/^0 · start/, /^variable = V1$/], 120_000);
-    await shot('debug-1-entry');
+    await shot('1-entry');
 
     // The adapter runs out of process by default: the extension says so, and the extension host started it.
     const line = await waitForOutput(cs.userDataDir, /debug adapter: out of process \(/);
@@ -133,12 +98,12 @@ test(
     await stepOver(3, /^do\(V1\) = F$/, /^O = F$/);
     // (4) the source's h1 = W1·[0, 1] = 0.05 at the aligned site.
     await stepOver(4, /^h1 \(source\) = \[0\.05\]/, /^aligned neurons = \[0\.05\]$/);
-    await shot('debug-2-source-site');
+    await shot('2-source-site');
     // (5) patched into the base (F,F): h1 0 → 0.05, y = 0.05 + 0 − 1.
     await stepOver(5, /^y = \[-0\.95\]/, /^h1 before patch = \[0\]/, /^h1 after patch = \[0\.05\]/);
     // (6) κ(y) = F against the counterfactual F.
     await stepOver(6, /^verdict = match$/, /^κ \(prediction\) = F$/);
-    await shot('debug-3-verdict');
+    await shot('3-verdict');
   }),
 );
 
@@ -155,14 +120,14 @@ test(
       items.some((t) => /base #1 \(F,T\) ← source #2 \(T,F\)/.test(t)),
       items.join('\n'),
     );
-    await shot('debug-4-all-pairs');
+    await shot('4-all-pairs');
     // Picking Figure 1c's pair restarts the debugger on it.
     await page
       .locator('.quick-input-list .monaco-list-row', { hasText: 'base #1 (F,T) ← source #2 (T,F)' })
       .first()
       .click();
     await waitForVariable(page, [/^base = \{X1=F, X2=T\}$/, /^source = \{X1=T, X2=F\}$/], 120_000);
-    await shot('debug-5-mismatching-pair');
+    await shot('5-mismatching-pair');
     // The restarted session got an adapter process of its own; stopping the session ends it.
     assert.equal(outputLog(cs.userDataDir).match(/debug adapter: out of process/g)?.length, 2);
     await page.keyboard.press('Shift+F5');

@@ -6,12 +6,13 @@
  * to artifacts/e2e/. With CI=true nothing here may be skipped.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchCodeServer, root, type CodeServer } from './harness/codeServer';
+import { launchBrowser, loadWorkbench, reporting, skip } from './harness/workbench';
 import {
   clickNotificationButton,
   expandTreeRow,
@@ -26,35 +27,12 @@ import {
   waitForProblem,
 } from './iitSteps';
 
-const shots = path.join(root, 'artifacts', 'e2e');
-const haveChromium = existsSync('/usr/bin/chromium');
-const skip =
-  !haveChromium && process.env.CI !== 'true' ? 'Debian chromium is not installed (run .ci/install-e2e.sh)' : false;
-
 let cs: CodeServer;
 let browser: Browser;
 let page: Page;
 const ws = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-ws-'));
 
-async function shot(name: string): Promise<void> {
-  mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, `${name}.png`) });
-}
-
-/** Runs a test body; on failure leaves a screenshot and prints the extension's logs for the CI report. */
-function reported(name: string, body: () => Promise<void>): () => Promise<void> {
-  return async () => {
-    try {
-      await body();
-    } catch (e) {
-      await shot(`failed-${name}`).catch(() => undefined);
-      console.error(
-        `--- extension logs after '${name}' failed:\n${cs?.extensionLogs()}\n--- code-server:\n${cs?.logs().slice(-5000)}`,
-      );
-      throw e;
-    }
-  };
-}
+const { shot, reported } = reporting('', () => ({ page, cs }));
 
 before(async () => {
   if (skip) return;
@@ -79,21 +57,8 @@ before(async () => {
     workspace: ws,
     settings: { 'iitStudio.backend': 'cpu', 'iitStudio.exportDirectory': path.join(ws, 'exports') },
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`${cs.url}/?folder=${encodeURIComponent(ws)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  ({ browser, page } = await launchBrowser());
+  await loadWorkbench(page, cs, ws);
 });
 
 after(async () => {

@@ -9,14 +9,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchCodeServer, root, type CodeServer } from './harness/codeServer';
+import { launchBrowser, loadWorkbench, reporting, skip } from './harness/workbench';
 import { outputLog, pickQuickLabel, runPaletteCommand, waitForOutput } from './iitSteps';
 
-const shots = path.join(root, 'artifacts', 'e2e');
-const haveChromium = existsSync('/usr/bin/chromium');
-const skip =
-  !haveChromium && process.env.CI !== 'true' ? 'Debian chromium is not installed (run .ci/install-e2e.sh)' : false;
 const WALKTHROUGH = 'iit-studio.iit-studio#gettingStarted';
 
 let cs: CodeServer;
@@ -24,24 +21,7 @@ let browser: Browser;
 let page: Page;
 const ws = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-lazy-'));
 
-async function shot(name: string): Promise<void> {
-  mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, `${name}.png`) });
-}
-
-function reported(name: string, body: () => Promise<void>): () => Promise<void> {
-  return async () => {
-    try {
-      await body();
-    } catch (e) {
-      await shot(`failed-lazy-${name}`).catch(() => undefined);
-      console.error(
-        `--- extension logs after '${name}' failed:\n${cs?.extensionLogs()}\n--- code-server:\n${cs?.logs().slice(-5000)}`,
-      );
-      throw e;
-    }
-  };
-}
+const { shot, reported } = reporting('', () => ({ page, cs }));
 
 /** Waits for `cond` to hold (polled), failing with `what` after `timeout` ms. */
 async function until<T>(what: string, cond: () => T | undefined | false, timeout = 60_000): Promise<T> {
@@ -105,13 +85,8 @@ before(async () => {
     path.join(cs.userDataDir, 'User', 'keybindings.json'),
     JSON.stringify([{ key: 'ctrl+alt+shift+w', command: 'workbench.action.openWalkthrough', args: WALKTHROUGH }]),
   );
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-quic'],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`${cs.url}/?folder=${encodeURIComponent(ws)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  ({ browser, page } = await launchBrowser());
+  await loadWorkbench(page, cs, ws);
 });
 
 after(async () => {

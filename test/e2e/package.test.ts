@@ -27,12 +27,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import type { Report } from '../../server/protocol/index';
 import { runFile } from '../../server/runs/layout';
 import { parseCsv } from '../unit/export-csv-reader';
 import { findAll, parseXml } from '../unit/webview-xml';
 import { installVsix, launchCodeServer, root, type CodeServer } from './harness/codeServer';
+import { launchBrowser, loadWorkbench, reporting, skip } from './harness/workbench';
 import {
   decodePng,
   openIitSidebar,
@@ -42,11 +43,6 @@ import {
   waitForOutput as waitForOutputOf,
   waitForProblem,
 } from './iitSteps';
-
-const shots = path.join(root, 'artifacts', 'e2e');
-const haveChromium = existsSync('/usr/bin/chromium');
-const skip =
-  !haveChromium && process.env.CI !== 'true' ? 'Debian chromium is not installed (run .ci/install-e2e.sh)' : false;
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-e2e-vsix-'));
 const ws = path.join(tmp, 'workspace');
@@ -59,10 +55,7 @@ let page: Page;
 const reports: Record<string, Report> = {};
 const timings: Record<string, number> = {};
 
-async function shot(name: string): Promise<void> {
-  mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, `package-${name}.png`) });
-}
+const { shot, reported } = reporting('package-', () => ({ page, cs }));
 
 async function timed<T>(what: string, f: () => T | Promise<T>): Promise<T> {
   const t0 = performance.now();
@@ -77,8 +70,7 @@ async function waitForFile(file: string, timeout = 30_000): Promise<void> {
     if (Date.now() - t0 > timeout) throw new Error(`${file} was not written`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  // Give the writer a moment to finish the file.
-  await new Promise((r) => setTimeout(r, 200));
+  // Exports are written whole (temporary file, then rename): once the file exists, it is complete.
 }
 
 /**
@@ -165,19 +157,6 @@ async function openFile(name: string): Promise<void> {
     if (opened) return;
     if (attempt === 2) throw new Error(`Quick Open did not open ${name} in three tries`);
   }
-}
-
-/** A test body that leaves a screenshot and the extension's logs when it fails. */
-function reported(name: string, body: () => Promise<void>): () => Promise<void> {
-  return async () => {
-    try {
-      await body();
-    } catch (e) {
-      await shot(`failed-${name}`).catch(() => undefined);
-      console.error(`--- extension logs after '${name}' failed:\n${cs?.extensionLogs().slice(-20_000)}`);
-      throw e;
-    }
-  };
 }
 
 /** The Runs view's row whose text matches. */
@@ -292,21 +271,8 @@ before(async () => {
       },
     }),
   );
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await timed('workbench', async () => {
-    await page.goto(`${cs.url}/?folder=${encodeURIComponent(ws)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
-  });
+  ({ browser, page } = await launchBrowser());
+  await timed('workbench', () => loadWorkbench(page, cs, ws));
 });
 
 after(async () => {
