@@ -4,7 +4,8 @@ import { IITError } from '../engine/errors';
 import { evaluate } from '../engine/evaluate';
 import { buildReport, type Report } from '../engine/report';
 import { RunDir } from '../runs/runDir';
-import { asIITError, openExperiment } from './open';
+import type { Experiment } from '../engine/experiment';
+import { asIITError, loadExperiment, openExperiment } from './open';
 
 export interface EvaluateRequest {
   /** The experiment file; default: the run's. */
@@ -24,36 +25,21 @@ export async function evaluateRun(req: EvaluateRequest): Promise<Report & { eval
   } catch (e) {
     throw asIITError(e);
   }
-  const { exp, session, backend, seed } = await openExperiment({
-    file: req.file ?? run.config.file,
-    config: run.config.config,
-    seed: run.config.seed,
-    backend: req.backend,
-    ...(run.config.overrides ? { overrides: run.config.overrides } : {}),
-    log: req.log,
-  });
   const file = path.resolve(req.file ?? run.config.file);
+  const exp = await loadExperiment(file);
+  refuseForeignRun(run, exp, file);
+  const { session, backend, seed } = await openExperiment(
+    {
+      file,
+      config: run.config.config,
+      seed: run.config.seed,
+      backend: req.backend,
+      ...(run.config.overrides ? { overrides: run.config.overrides } : {}),
+      log: req.log,
+    },
+    exp,
+  );
   const at = { file, line: 1, column: 1 };
-  // A run's weights mean something only for its own experiment and data: say which, rather than a shape error.
-  if (run.config.experiment !== exp.name) {
-    session.dispose();
-    throw new IITError(
-      'bad-config',
-      `${run.dir} is a run of experiment '${run.config.experiment}', not of '${exp.name}'`,
-      `evaluate it with its own file: iit-studio eval ${run.config.file} --run ${run.dir}`,
-      at,
-    );
-  }
-  if (run.config.data !== undefined && run.config.data !== exp.dataDigest()) {
-    session.dispose();
-    throw new IITError(
-      'bad-config',
-      `${run.dir} was trained on other data than ${path.basename(file)} now gives (a split's inputs or values changed)`,
-      'restore the data the run was trained on, or train a new run on this data',
-      at,
-      'data',
-    );
-  }
   try {
     try {
       session.net.setParameters(weights);
@@ -83,4 +69,24 @@ export async function evaluateRun(req: EvaluateRequest): Promise<Report & { eval
   } finally {
     session.dispose();
   }
+}
+
+/** A run's weights mean something only for its own experiment and data: say which, rather than a shape error. */
+function refuseForeignRun(run: RunDir, exp: Experiment, file: string): void {
+  const at = { file, line: 1, column: 1 };
+  if (run.config.experiment !== exp.name)
+    throw new IITError(
+      'bad-config',
+      `${run.dir} is a run of experiment '${run.config.experiment}', not of '${exp.name}'`,
+      `evaluate it with its own file: iit-studio eval ${run.config.file} --run ${run.dir}`,
+      at,
+    );
+  if (run.config.data !== undefined && run.config.data !== exp.dataDigest())
+    throw new IITError(
+      'bad-config',
+      `${run.dir} was trained on other data than ${path.basename(file)} now gives (a split's inputs or values changed)`,
+      'restore the data the run was trained on, or train a new run on this data',
+      at,
+      'data',
+    );
 }
