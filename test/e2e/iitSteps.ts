@@ -85,18 +85,18 @@ export async function pickQuickItem(page: Page, text: string): Promise<void> {
 }
 
 /** Picks the quick-pick item whose label is exactly `label` (details may mention other items' names). */
-export async function pickQuickLabel(page: Page, label: string): Promise<void> {
+export async function pickQuickLabel(page: Page, label: string, timeout = 30_000): Promise<void> {
   const labelRe = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   const rows = page.locator('.quick-input-list .monaco-list-row');
   await rows
     .filter({ has: page.locator('.label-name', { hasText: labelRe }) })
     .first()
-    .waitFor();
+    .waitFor({ timeout });
   // By keyboard, not a click: while the list settles, what lies below it (a walkthrough, a webview) can take the
   // click, and the quick pick closes with nothing picked.
   const focused = page.locator('.quick-input-list .monaco-list-row.focused .label-name').first();
   for (let moves = 0; moves < 50; moves++) {
-    const text = await focused.innerText({ timeout: 5_000 }).catch(() => '');
+    const text = await focused.innerText({ timeout: 5_000 });
     if (labelRe.test(text.trim())) return page.keyboard.press('Enter');
     await page.keyboard.press('ArrowDown');
   }
