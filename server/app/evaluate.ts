@@ -6,6 +6,7 @@ import { buildReport, type Report } from '../engine/report';
 import { RunDir } from '../runs/runDir';
 import type { Experiment } from '../engine/experiment';
 import { asIITError, loadExperiment, openExperiment } from './open';
+import { reportData } from './train';
 
 export interface EvaluateRequest {
   /** The experiment file; default: the run's. */
@@ -62,6 +63,7 @@ export async function evaluateRun(req: EvaluateRequest): Promise<Report & { eval
       steps: 0,
       metrics,
       timing: { trainSeconds: 0, examplesPerSecond: 0 },
+      data: reportData(exp, run.config.data ?? exp.dataDigest()),
       net: session.net,
       params: req.params,
     });

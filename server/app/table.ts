@@ -18,7 +18,7 @@ import { wasmThreadsWanted } from '../compute/backends';
 import { IITError } from '../engine/errors';
 import type { Experiment, ResolvedConfig } from '../engine/experiment';
 import type { Metrics } from '../engine/metrics';
-import type { Report } from '../engine/report';
+import type { Report, ReportData } from '../engine/report';
 import { PVR_INPUTS, PVR_VARIABLES } from '../pvr/model';
 import { PAPER_TABLE1, type TableNumbers } from '../pvr/paper';
 import { plainName as slug } from '../runs/layout';
@@ -27,7 +27,7 @@ import { deleteRun } from '../runs/remove';
 import { readRunConfig } from '../runs/runDir';
 import { activateBackend, kernelsNeeded } from './backend';
 import { loadExperiment, located } from './open';
-import { trainRun, type TrainRequest } from './train';
+import { reportData, trainRun, type TrainRequest } from './train';
 
 export interface Stat {
   mean: number;
@@ -58,6 +58,11 @@ export interface TableResult {
    * (its causal model is C_PVR, `'iit-studio/pvr'`); empty for any other experiment.
    */
   paper: Record<string, TableNumbers>;
+  /**
+   * The data every run trained and was measured on: the experiment's data set (`dataset`: name, e.g. `mnist` or
+   * `fashion-mnist`, and source) when it declares one, and the digest every run's config records.
+   */
+  data: ReportData;
   wallSeconds: number;
 }
 
@@ -65,7 +70,10 @@ export interface TableRequest {
   file: string;
   configs?: string[];
   seeds: number;
-  /** Run store; default `.iit/tables/<experiment>` under the working directory. */
+  /**
+   * Run store; default `.iit/tables/<experiment>` under the working directory, `.iit/tables/<experiment>-<data set>`
+   * when the experiment names its data set (so a table on MNIST digits never replaces one on Fashion-MNIST).
+   */
   store?: string;
   backend?: string;
   /** Splits for the two column groups. */
@@ -256,7 +264,10 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
   const configs = req.configs?.length ? req.configs : exp.configNames;
   // Resolve every configuration first, so a typo fails before hours of training.
   const resolved = new Map(configs.map((c) => [c, exp.resolve(c)]));
-  const store = path.resolve(req.store ?? path.join('.iit', 'tables', slug(exp.name)));
+  const dataset = exp.decl.dataset?.name;
+  const store = path.resolve(
+    req.store ?? path.join('.iit', 'tables', slug(dataset ? `${exp.name}-${dataset}` : exp.name)),
+  );
   const trainSplit = req.trainSplit ?? 'train';
   const testSplit = req.testSplit ?? 'test';
   const file = exp.file ?? req.file;
@@ -337,5 +348,12 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
   const paper = declaresPaperTable(exp)
     ? Object.fromEntries(configs.filter((c) => c in PAPER_TABLE1).map((c) => [c, PAPER_TABLE1[c]!]))
     : {};
-  return { experiment: exp.name, unit: 'percent', rows, paper, wallSeconds: (performance.now() - t0) / 1000 };
+  return {
+    experiment: exp.name,
+    unit: 'percent',
+    rows,
+    paper,
+    data: reportData(exp, data),
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
 }

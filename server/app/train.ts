@@ -8,8 +8,9 @@
 import path from 'node:path';
 import { IITError } from '../engine/errors';
 import { evaluate } from '../engine/evaluate';
+import type { Experiment } from '../engine/experiment';
 import type { Metrics } from '../engine/metrics';
-import { buildReport, type Report } from '../engine/report';
+import { buildReport, type Report, type ReportData } from '../engine/report';
 import { train, Trainer, type StepProgress, type TrainerState } from '../engine/train';
 import type { CheckpointState } from '../runs/checkpoint';
 import type { RunConfig } from '../runs/config';
@@ -58,6 +59,16 @@ export interface TrainRequest {
 export interface TrainOutcome {
   report: Report;
   runDir: string;
+}
+
+/** A report's `data`: the experiment's data set (name, source) when it declares one, and the digest of its splits. */
+export function reportData(exp: Experiment, digest: string): ReportData {
+  const d = exp.decl.dataset;
+  return {
+    ...(d?.name !== undefined ? { name: d.name } : {}),
+    ...(d?.source !== undefined ? { source: d.source } : {}),
+    digest,
+  };
 }
 
 /** A run stopped on request; its checkpoint holds `step`. */
@@ -145,6 +156,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
         startTime: new Date().toISOString(),
         resolved: session.config,
         data,
+        ...(exp.decl.dataset ? { dataset: { ...exp.decl.dataset } } : {}),
         ...(overrides ? { overrides } : {}),
         ...((labels) => (labels ? { inputLabels: labels } : {}))(inputLabels(exp, session)),
       };
@@ -214,6 +226,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
       metrics: result.metrics,
       ...(result.before ? { before: result.before } : {}),
       timing: { trainSeconds: result.trainSeconds, examplesPerSecond: result.examplesPerSecond },
+      data: reportData(exp, data),
       net: session.net,
       params: req.params,
     });

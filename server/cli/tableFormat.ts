@@ -23,6 +23,13 @@ function cells(t: TableResult): { name: string; ours: string[]; paper?: string[]
   });
 }
 
+/** The data line: the data set's name and source when the experiment declares them, and the digest. */
+function dataLine(t: TableResult): string {
+  const d = t.data;
+  const what = d.name ? `${d.name}${d.source ? ` from ${d.source}` : ''}; ` : '';
+  return `data: ${what}digest ${d.digest}`;
+}
+
 /** Whether any row has the paper's numbers (only an experiment the paper measured has them, see `runTable`). */
 const hasPaper = (t: TableResult) => Object.keys(t.paper).length > 0;
 
@@ -38,16 +45,19 @@ export function formatTable(t: TableResult): string {
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('   '));
   return [
-    `${t.experiment}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}${hasPaper(t) ? '; paper: Table 1 (ResNet-18, MNIST-PVR)' : ''}`,
+    `${t.experiment}${t.data.name ? ` on ${t.data.name}` : ''}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}${hasPaper(t) ? '; paper: Table 1 (ResNet-18, MNIST-PVR)' : ''}`,
     ...lines,
+    dataLine(t),
     `wall time ${t.wallSeconds.toFixed(0)} s`,
   ].join('\n');
 }
 
-/** The same as a Markdown table. */
+/** The same as a Markdown table, after a line naming the data. */
 export function markdownTable(t: TableResult): string {
   const paper = hasPaper(t);
   const out = [
+    `${dataLine(t).replace(/^data/, 'Data')}`,
+    '',
     `| configuration | behaviour train | behaviour test | IIA train | IIA test |${paper ? ' paper (Table 1) |' : ''}`,
     `| --- | ---: | ---: | ---: | ---: |${paper ? ' --- |' : ''}`,
   ];

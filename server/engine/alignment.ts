@@ -1,19 +1,28 @@
 /**
- * Alignments Π: each high-level intermediate variable maps to a block of
- * neurons at one site of the network (index ranges along any axes). The paper
- * requires the blocks of different variables not to overlap, and typed swaps
- * need variables of one type to have equal block shapes.
+ * Alignments Π: each high-level intermediate variable maps to a site of the
+ * network and, by the site's intervention kind (interventions/), to a block
+ * of neurons there (index ranges along any axes; the default) or to a range
+ * of coordinates of a learned basis of the site (`rotate`, `lowRank`: DAS).
+ * The paper requires the variables at a site not to overlap, and typed swaps
+ * need variables of one type to have equal extents.
  */
 import type { CausalModel, Swap } from './causal';
 import { IITError, type SourceLocation } from './errors';
+import { INTERVENTIONS, kindsOf, type InterventionKindName, type SitePatch, type SiteVariable } from './interventions';
+import type { SubspaceDecl } from './interventions/subspace';
 import type { Network } from './network';
-import { tf, type Tensor } from './tf';
 import type { Value } from './values';
+
+export type { SitePatch } from './interventions';
 
 export interface AlignmentEntry {
   site: string;
   /** Half-open [start, end) per non-batch axis of the site; a missing or null axis is taken whole. */
   slice?: ReadonlyArray<readonly [number, number] | null>;
+  /** DAS: `dims` coordinates of a learned rotation R of the site (shared by the variables at the site). */
+  rotate?: SubspaceDecl;
+  /** DAS with only an n × K orthonormal basis of the site learned (K: the dims of its variables in all). */
+  lowRank?: SubspaceDecl;
 }
 
 export type AlignmentDecl<M = Record<string, Value>> = { [K in keyof M]?: AlignmentEntry };
@@ -22,7 +31,9 @@ export interface AlignedNeurons {
   variable: string;
   site: string;
   type: string;
-  /** Resolved [start, end) for every non-batch axis. */
+  /** The site's intervention kind. */
+  kind: InterventionKindName;
+  /** Resolved [start, end) for every non-batch axis (the neurons the intervention reads and writes). */
   ranges: [number, number][];
   /** Extent of the block along each axis. */
   shape: number[];
@@ -30,6 +41,8 @@ export interface AlignedNeurons {
   flat: Int32Array;
   /** Per-example shape of the whole site. */
   siteShape: number[];
+  /** Rotate / lowRank: the variable's coordinates [start, end) in the site's learned basis. */
+  coords?: [number, number];
 }
 
 /** One block copy of a patch: the source's block at `from` goes to the base's block at `to`. */
@@ -42,22 +55,9 @@ export interface BlockMove {
   toPad: [number, number][];
 }
 
-/**
- * What a patch does at one site: which neurons the base takes from the
- * source, and for typed swaps how blocks move. Built from slices and pads,
- * whose gradients are cheap on every backend (a gather's gradient is a
- * segment sum, quadratic on the cpu backend).
- */
-export interface SitePatch {
-  site: string;
-  /** Per-example site shape. */
-  shape: number[];
-  /** [1, ...shape] float: 1 where the base takes the patched value, else 0. */
-  mask: Tensor;
-  /** 1 − mask. */
-  keep: Tensor;
-  /** Block moves for typed swaps (V→V′ with V ≠ V′); none when every swap is V→V. */
-  moves?: BlockMove[];
+/** What a swap moves: the coordinates of a subspace variable, else its neuron block's shape. */
+function extent(a: AlignedNeurons): number[] {
+  return a.coords ? [a.coords[1] - a.coords[0]] : a.shape;
 }
 
 export function swapKey(swaps: readonly Swap[]): string {
@@ -68,14 +68,21 @@ export class Alignment {
   readonly entries = new Map<string, AlignedNeurons>();
   private readonly plans = new Map<string, SitePatch[]>();
 
+  /** Names (in the network's parameter map) of the parameters the interventions learn (rotations). */
+  readonly parameters: string[] = [];
+  private readonly sitePlans = new Map<string, (swaps: { from: AlignedNeurons; to: AlignedNeurons }[]) => SitePatch>();
+
   constructor(
     decl: AlignmentDecl,
     model: CausalModel,
     net: Network,
     readonly location?: SourceLocation,
+    /** Seeds the random initial values of learned bases. */
+    seed = 0,
   ) {
     const err = (code: ConstructorParameters<typeof IITError>[0], msg: string, fix: string, subject: string) =>
       new IITError(code, `alignment: ${msg}`, fix, location, subject);
+    const bySite = new Map<string, { kind: InterventionKindName; vars: SiteVariable[] }>();
     for (const [variable, entry] of Object.entries(decl)) {
       if (!entry) continue;
       if (!model.names.includes(variable)) {
@@ -102,41 +109,31 @@ export class Alignment {
           variable,
         );
       }
-      const shape = net.siteShape(entry.site);
-      const slice = entry.slice ?? [];
-      if (slice.length > shape.length) {
+      const v: SiteVariable = { variable, entry, type: model.typeOf(variable) };
+      const asked = kindsOf(v);
+      if (asked.length > 1 || (asked.length === 1 && entry.slice)) {
+        const keys = [...(entry.slice ? ['slice'] : []), ...asked.map((k) => INTERVENTIONS[k].key!)];
         throw err(
-          'slice-out-of-range',
-          `${variable}'s slice has ${slice.length} axes but site ${entry.site} has ${shape.length} ([${shape}])`,
-          `give at most ${shape.length} ranges`,
+          'bad-config',
+          `${variable} has both ${keys.join(' and ')}`,
+          `give ${variable} one of them (slice: a neuron block; rotate / lowRank: coordinates of a learned basis)`,
           variable,
         );
       }
-      const ranges = shape.map((n, axis): [number, number] => {
-        const r = slice[axis];
-        if (!r) return [0, n];
-        const [a, b] = r;
-        if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b > n || a >= b) {
-          throw err(
-            'slice-out-of-range',
-            `${variable}'s range [${a}, ${b}) on axis ${axis} is outside site ${entry.site}'s extent ${n}`,
-            `use 0 <= start < end <= ${n}`,
-            variable,
-          );
-        }
-        return [a, b];
-      });
-      this.entries.set(variable, {
-        variable,
-        site: entry.site,
-        type: model.typeOf(variable),
-        ranges,
-        shape: ranges.map(([a, b]) => b - a),
-        flat: flatIndices(shape, ranges),
-        siteShape: shape,
-      });
+      const kind = asked[0] ?? 'neuron';
+      const site = bySite.get(entry.site);
+      if (!site) bySite.set(entry.site, { kind, vars: [v] });
+      else if (site.kind !== kind) {
+        const other = site.vars[0]!.variable;
+        throw err(
+          'overlap',
+          `${variable} (${kind}) and ${other} (${site.kind}) are both at site ${entry.site}; ${kind === 'neuron' ? site.kind : kind} mixes every neuron of the site`,
+          `align the variables at ${entry.site} one way (all sliced, all rotate or all lowRank)`,
+          variable,
+        );
+      } else site.vars.push(v);
     }
-    if (this.entries.size === 0) {
+    if (bySite.size === 0) {
       throw new IITError(
         'bad-config',
         'alignment: no variable is aligned',
@@ -144,33 +141,25 @@ export class Alignment {
         location,
       );
     }
-    // Blocks at one site must not overlap.
-    const owner = new Map<string, string>();
-    for (const a of this.entries.values()) {
-      for (const i of a.flat) {
-        const key = `${a.site}#${i}`;
-        const other = owner.get(key);
-        if (other) {
-          throw err(
-            'overlap',
-            `${a.variable} and ${other} overlap at site ${a.site} (neuron ${i})`,
-            `give them disjoint ranges`,
-            a.variable,
-          );
-        }
-        owner.set(key, a.variable);
-      }
+    const resolved = new Map<string, AlignedNeurons>();
+    for (const [site, { kind, vars }] of bySite) {
+      const prepared = INTERVENTIONS[kind].prepare(vars, { site, shape: net.siteShape(site), net, seed, err });
+      prepared.entries.forEach((a) => resolved.set(a.variable, a));
+      this.parameters.push(...prepared.parameters);
+      this.sitePlans.set(site, (swaps) => prepared.plan(swaps));
     }
-    // Variables of one type need equal block shapes for typed swaps.
+    // In declaration order.
+    for (const v of Object.keys(decl)) if (resolved.has(v)) this.entries.set(v, resolved.get(v)!);
+    // Variables of one type need equal extents for typed swaps.
     const byType = new Map<string, AlignedNeurons>();
     for (const a of this.entries.values()) {
       const first = byType.get(a.type);
       if (!first) byType.set(a.type, a);
-      else if (first.shape.join('x') !== a.shape.join('x')) {
+      else if (extent(first).join('x') !== extent(a).join('x')) {
         throw err(
           'type-shape-mismatch',
-          `${a.variable} (${a.shape.join('×')}) and ${first.variable} (${first.shape.join('×')}) share type ${a.type} but not neuron shape`,
-          `give them blocks of equal shape`,
+          `${a.variable} (${extent(a).join('×')}) and ${first.variable} (${extent(first).join('×')}) share type ${a.type} but not ${a.coords ? 'dims' : 'neuron shape'}`,
+          a.coords ? 'give them equal dims' : `give them blocks of equal shape`,
           a.variable,
         );
       }
@@ -229,10 +218,10 @@ export class Alignment {
           s.to,
         );
       }
-      if (from.shape.join() !== to.shape.join()) {
+      if (extent(from).join() !== extent(to).join()) {
         throw new IITError(
           'type-shape-mismatch',
-          `cannot swap ${s.from} into ${s.to}: neuron shapes differ`,
+          `cannot swap ${s.from} into ${s.to}: ${from.coords ? 'dims' : 'neuron shapes'} differ`,
           'give them blocks of equal shape',
           this.location,
           s.to,
@@ -240,59 +229,17 @@ export class Alignment {
       }
       bySite.set(from.site, [...(bySite.get(from.site) ?? []), s]);
     }
-    const plans = [...bySite].map(([site, ss]) => {
-      const shape = this.get(ss[0]!.from).siteShape;
-      const size = shape.reduce((a, b) => a * b, 1);
-      const mask = new Uint8Array(size);
-      for (const sw of ss) for (const i of this.get(sw.to).flat) mask[i] = 1;
-      const moved = ss.some((sw) => sw.from !== sw.to);
-      const p: SitePatch = {
-        site,
-        shape,
-        mask: tf.keep(tf.tensor(Float32Array.from(mask), [1, ...shape], 'float32')),
-        keep: tf.keep(
-          tf.tensor(
-            Float32Array.from(mask, (m) => 1 - m),
-            [1, ...shape],
-            'float32',
-          ),
-        ),
-        moves: moved
-          ? ss.map((sw) => {
-              const from = this.get(sw.from);
-              const to = this.get(sw.to);
-              return {
-                fromBegin: from.ranges.map(([a]) => a),
-                size: from.shape,
-                toPad: to.ranges.map(([a, b], ax): [number, number] => [a, shape[ax]! - b]),
-              };
-            })
-          : undefined,
-      };
-      return p;
-    });
+    const plans = [...bySite].map(([site, ss]) =>
+      this.sitePlans.get(site)!(ss.map((sw) => ({ from: this.get(sw.from), to: this.get(sw.to) }))),
+    );
     this.plans.set(key, plans);
     return plans;
   }
 
   dispose(): void {
-    for (const ps of this.plans.values()) for (const p of ps) [p.mask, p.keep].forEach((t) => t.dispose());
+    // Neuron masks are constants of the plan; learned bases belong to the network's parameters.
+    for (const ps of this.plans.values())
+      for (const p of ps) if (p.kind === 'neuron') [p.mask, p.keep].forEach((t) => t.dispose());
     this.plans.clear();
   }
-}
-
-function flatIndices(shape: number[], ranges: [number, number][]): Int32Array {
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const count = ranges.reduce((n, [a, b]) => n * (b - a), 1);
-  const out = new Int32Array(count);
-  const idx = ranges.map(([a]) => a);
-  for (let k = 0; k < count; k++) {
-    out[k] = idx.reduce((s, v, i) => s + v * strides[i]!, 0);
-    // Advance the multi-index, last axis fastest (row-major order).
-    for (let ax = idx.length - 1; ax >= 0; ax--) {
-      if (++idx[ax]! < ranges[ax]![1]) break;
-      idx[ax] = ranges[ax]![0];
-    }
-  }
-  return out;
 }

@@ -8,8 +8,10 @@
  */
 import { IITError, type SourceLocation } from './errors';
 import type { AlignmentEntry } from './alignment';
+import type { SubspaceDecl } from './interventions';
 import type {
   ConfigDecl,
+  DatasetDecl,
   EvaluationDecl,
   ExperimentDecl,
   ObjectivesDecl,
@@ -39,7 +41,13 @@ const sampling: Shape = { keys: keys<SamplingDecl>()('intervention', 'impactful'
 const evalSampling: Shape = {
   keys: keys<Omit<SamplingDecl, 'intervention'>>()('impactful', 'guard', 'sourcesPerBase'),
 };
-const alignment: Shape = { each: { keys: keys<AlignmentEntry>()('site', 'slice') } };
+const subspace: Shape = { keys: keys<SubspaceDecl>()('dims', 'offset', 'init') };
+const alignment: Shape = {
+  each: {
+    keys: keys<AlignmentEntry>()('site', 'slice', 'rotate', 'lowRank'),
+    children: { rotate: subspace, lowRank: subspace },
+  },
+};
 
 const config: Shape = {
   keys: keys<ConfigDecl>()('description', 'objectives', 'probe', 'training', 'evaluation', 'alignment'),
@@ -57,6 +65,7 @@ const config: Shape = {
         'evalEvery',
         'until',
         'sampling',
+        'freeze',
       ),
       children: {
         optimizer: {
@@ -85,6 +94,7 @@ const experimentShape: Shape = {
     'alignment',
     'output',
     'data',
+    'dataset',
     'configs',
     'guard',
     'augment',
@@ -97,6 +107,7 @@ const experimentShape: Shape = {
   children: {
     ...config.children,
     output: { keys: keys<NonNullable<ExperimentDecl<Record<string, never>>['output']>>()('variable', 'loss') },
+    dataset: { keys: keys<DatasetDecl>()('name', 'source') },
     configs: { each: config },
   },
 };

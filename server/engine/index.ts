@@ -37,6 +37,15 @@ export {
   type SitePatch,
 } from './alignment';
 export { interchangeForward, patchSite, type PairGroup, type InterchangeOutput } from './intervention';
+export {
+  INTERVENTIONS,
+  HouseholderBasis,
+  type InterventionKind,
+  type InterventionKindName,
+  type NeuronPatch,
+  type SubspaceDecl,
+  type SubspacePatch,
+} from './interventions';
 export { crossEntropy, predict, type OutputHead, type OutputLoss } from './objectives';
 export { Optimizer, learningRate, scheduleForRun, type OptimizerDecl, type ScheduleDecl } from './optim';
 export {
@@ -44,6 +53,7 @@ export {
   Experiment,
   DEFAULT_CONFIG,
   type ExperimentDecl,
+  type DatasetDecl,
   type ConfigDecl,
   type ResolvedConfig,
   type TrainingDecl,

@@ -7,8 +7,13 @@
  * and the source computation: the paper's "double update", Figure 2); all
  * patched rows, plus the unpatched bases when asked, continue from the site
  * in one pass. No per-example JavaScript runs here.
+ *
+ * What "takes the source's aligned neurons" means is the site's intervention
+ * kind (interventions/: a neuron block, or coordinates of a learned rotation
+ * for DAS); `patchSite` dispatches to it.
  */
-import type { Alignment, SitePatch } from './alignment';
+import type { Alignment } from './alignment';
+import { INTERVENTIONS, type PatchMemo, type SitePatch } from './interventions';
 import type { Swap } from './causal';
 import type { Feeds, Network } from './network';
 import { tf, type Tensor } from './tf';
@@ -32,21 +37,22 @@ export interface InterchangeOutput {
 }
 
 /**
- * Writes the source's aligned neurons into the base's (both [R, ...site
- * shape]) as base·(1−m) + source·m with a 0/1 mask: exact for finite values
- * (x·0 = 0, x·1 = x), broadcast without tiling, and its gradient reaches
- * the base and the source computations alike.
+ * **The interchange intervention** at one site: the base's activations
+ * (both [R, ...site shape]) with the source's value of the aligned variables
+ * written in, by the kind that planned the patch. A neuron block
+ * (interventions/neuron.ts) is base·(1−m) + source·m with a 0/1 mask; a
+ * rotated or low-rank variable (interventions/subspace.ts) is swapped in a
+ * learned orthonormal basis. Either way the gradient reaches the base and the
+ * source computations (and the basis). `memo` shares per-pass tensors (a
+ * rotation built from its parameters) between the patches of one pass.
  */
-export function patchSite(base: Tensor, source: Tensor, p: SitePatch): Tensor {
-  let src = source;
-  if (p.moves) {
-    // Typed swaps: cut each source block out and pad it into its target position.
-    const placed = p.moves.map((m) =>
-      tf.pad(tf.slice(source, [0, ...m.fromBegin], [-1, ...m.size]), [[0, 0], ...m.toPad]),
-    );
-    src = placed.length === 1 ? placed[0]! : tf.addN(placed);
-  }
-  return tf.add(tf.mul(base, p.keep), tf.mul(src, p.mask));
+export function patchSite(base: Tensor, source: Tensor, p: SitePatch, memo?: PatchMemo): Tensor {
+  return (INTERVENTIONS[p.kind].patch as (b: Tensor, s: Tensor, p: SitePatch, m?: PatchMemo) => Tensor)(
+    base,
+    source,
+    p,
+    memo,
+  );
 }
 
 /** Rows of t: a slice when they are contiguous (cheap gradient), a gather otherwise. */
@@ -113,6 +119,7 @@ export function interchangeForward(
     out.sites = Object.fromEntries(sites.map((s) => [s, { base: baseAct[s]!, source: srcAct[s]! }]));
   }
   const single = plans.map((ps) => (ps.length === 1 ? ps[0]!.site : undefined));
+  const memo: PatchMemo = new Map();
   let baseDone = !opts.withBase;
 
   // Groups patched at one site continue together from that site.
@@ -127,7 +134,7 @@ export function interchangeForward(
       const g = groups[i]!;
       const b = takeRows(baseAct[site]!, g.baseRows);
       const s = takeRows(srcAct[site]!, g.sourceRows);
-      parts.push(patchSite(b, s, plans[i]![0]!));
+      parts.push(patchSite(b, s, plans[i]![0]!, memo));
       sizes.push(g.baseRows.length);
       rowIdx.push(tf.tensor1d(g.baseRows, 'int32'));
     }
@@ -149,7 +156,7 @@ export function interchangeForward(
   groups.forEach((g, i) => {
     if (single[i] !== undefined) return;
     const patch: Record<string, (t: Tensor) => Tensor> = {};
-    for (const p of plans[i]!) patch[p.site] = (t) => patchSite(t, takeRows(srcAct[p.site]!, g.sourceRows), p);
+    for (const p of plans[i]!) patch[p.site] = (t) => patchSite(t, takeRows(srcAct[p.site]!, g.sourceRows), p, memo);
     out.groups[i] = net.run(gatherFeeds(base, tf.tensor1d(g.baseRows, 'int32')), { patch, training })[net.output]!;
   });
   return out;

@@ -33,6 +33,8 @@ interface Probe {
 
 export class Probes {
   private readonly probes: Probe[] = [];
+  /** Names of the probes' parameters in the network's parameter map. */
+  readonly parameters: string[] = [];
 
   constructor(
     net: Network,
@@ -55,6 +57,15 @@ export class Probes {
         );
       }
       const block = alignment.get(v);
+      if (block.coords) {
+        throw new IITError(
+          'bad-config',
+          `probe: ${v} is aligned to coordinates of a learned basis (${block.kind}); probes read neuron blocks`,
+          `probe the sliced variables only (probe: { variables: [...] }) or align ${v} with slice`,
+          location,
+          v,
+        );
+      }
       const values = model.valueSet(v);
       const d = block.flat.length;
       const C = values.size;
@@ -73,6 +84,7 @@ export class Probes {
           );
         const t = tf.variable(tf.tensor(init, shape), true, `${name}_${uniq++}`);
         net.params.set(name, t);
+        this.parameters.push(name);
         return t;
       };
       const weights =
@@ -81,6 +93,7 @@ export class Probes {
           : [mk('W', [d, C], d, C)];
       const bias = tf.variable(tf.zeros([C]), true, `probe.${v}.b_${uniq++}`);
       net.params.set(`probe.${v}.b`, bias);
+      this.parameters.push(`probe.${v}.b`);
       this.probes.push({ variable: v, block, values, weights, bias });
     }
   }

@@ -16,6 +16,15 @@ export interface Report {
   before?: Metrics;
   parameters?: Record<string, number[]>;
   timing: { trainSeconds: number; examplesPerSecond: number };
+  /** The data the run trained and was measured on: the experiment's `dataset` (name, source) and the data digest. */
+  data?: ReportData;
+}
+
+/** Which data a run used: the data set's name and source when the experiment declares them, and the digest of its splits. */
+export interface ReportData {
+  name?: string;
+  source?: string;
+  digest: string;
 }
 
 export async function buildReport(

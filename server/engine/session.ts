@@ -47,7 +47,7 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
       );
     }
     try {
-      this.alignment = new Alignment(config.alignment, model as never, this.net, loc);
+      this.alignment = new Alignment(config.alignment, model as never, this.net, loc, seed);
       const outVar = decl.output?.variable ?? this.pickOutput();
       const values = model.valueSet(outVar);
       const outShape = this.net.siteShape(this.net.output);

@@ -82,6 +82,10 @@ export class Trainer {
   readonly stepsPerEpoch: number;
   private order?: Int32Array;
   private cursor = 0;
+  /** The parameters the optimizer trains: all, or in align mode (freeze: 'network') the interventions' only. */
+  readonly trainable: Map<string, tf.Variable>;
+  /** Align mode: the network's weights are not trained and it runs in inference mode. */
+  readonly frozen: boolean;
 
   constructor(
     readonly session: Session,
@@ -113,8 +117,22 @@ export class Trainer {
     }
     this.stepsPerEpoch = this.countSteps(1);
     this.totalSteps = t.steps ?? this.stepsPerEpoch * (t.epochs ?? 1);
-    // Built after the session, so the probes' parameters (in net.params) are optimised and checkpointed too.
-    this.optimizer = new Optimizer(t.optimizer, scheduleForRun(t.schedule, this.totalSteps), session.net.params);
+    this.frozen = t.freeze === 'network';
+    if (this.frozen) {
+      const learned = new Set([...session.alignment.parameters, ...(session.probes?.parameters ?? [])]);
+      if (learned.size === 0) {
+        throw new IITError(
+          'bad-config',
+          "training.freeze: 'network' leaves nothing to train: no variable is aligned with rotate or lowRank",
+          "align a variable with rotate: { dims } (or lowRank), or drop freeze: 'network'",
+          session.experiment.location,
+          'training',
+        );
+      }
+      this.trainable = new Map([...session.net.params].filter(([n]) => learned.has(n)));
+    } else this.trainable = session.net.params;
+    // Built after the session, so the probes' and rotations' parameters (in net.params) are optimised and checkpointed too.
+    this.optimizer = new Optimizer(t.optimizer, scheduleForRun(t.schedule, this.totalSteps), this.trainable);
   }
 
   /** Fractional epochs done. */
@@ -287,7 +305,7 @@ export class Trainer {
       const source = batch.split.features(batch.sources);
       const r = interchangeForward(s.net, s.alignment, base, source, allGroups, {
         withBase: !!taskLabels,
-        training: true,
+        training: !this.frozen,
         sites: probes?.sites,
       });
       let total: Tensor = tf.scalar(0);
@@ -311,12 +329,12 @@ export class Trainer {
         total = tf.add(total, tf.mul(losses.probe, w.probe));
       }
       if (aug) {
-        const y = s.net.forward(s.encodeRows(aug.inputs), true);
+        const y = s.net.forward(s.encodeRows(aug.inputs), !this.frozen);
         losses.augment = tf.keep(crossEntropy(s.head, y, aug.labels));
         total = tf.add(total, tf.mul(losses.augment, w.augment));
       }
       return total as tf.Scalar;
-    }, s.net.trainableVariables());
+    }, [...this.trainable.values()]);
     const named: Record<string, Tensor> = {};
     for (const [vname, g] of Object.entries(grads)) named[this.names.get(vname) ?? vname] = g;
     const out: Record<string, number> = { total: (await value.data())[0]! };

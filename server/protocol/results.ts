@@ -50,6 +50,8 @@ export interface Report {
   /** Parameter values by name (the CLI's `--params`). */
   parameters?: Record<string, number[]>;
   timing: { trainSeconds: number; examplesPerSecond: number };
+  /** The data the run used: the experiment's data set (name, source) when declared, and the digest of its splits. */
+  data?: { name?: string; source?: string; digest: string };
 }
 
 /** Where a run stands (iit/runs, the Runs view, the results view). */

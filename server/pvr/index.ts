@@ -6,4 +6,12 @@
 export { PVR_INPUTS, PVR_VARIABLES, pvrCausalModel, pvrOutput, type PvrValues, type PvrVariable } from './model';
 export { pvrData, quadrantAlignment, quadrantSlots, admissible, type PvrData, type PvrDataOptions } from './data';
 export { PAPER_TABLE1, type TableNumbers } from './paper';
-export { defaultDataFolder, loadIdxDataset, DEBIAN_FASHION_MNIST } from '../data/idx';
+export {
+  defaultDataFolder,
+  loadIdxDataset,
+  resolveDataFolder,
+  DEBIAN_FASHION_MNIST,
+  DATASET_NAMES,
+  type DatasetInfo,
+  type DatasetName,
+} from '../data/idx';

@@ -16,6 +16,8 @@ export interface RunConfig {
   resolved?: unknown;
   /** Digest of every split's inputs and the causal model's values: a resume on other data is refused. */
   data?: string;
+  /** The data set the splits come from, as the experiment names it (e.g. `mnist` and the package it was read from). */
+  dataset?: { name: string; source?: string };
   /** Length and batch overrides given when the run started (`train --steps/--batch`); a resume keeps them. */
   overrides?: { steps?: number; batchSize?: number };
   /** Labels of each small split's inputs, in the order of the IIA grids. */

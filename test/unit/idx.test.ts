@@ -15,7 +15,8 @@ import {
   parseIdx,
 } from '../../server/data/idx';
 
-const folder = defaultDataFolder();
+// Fashion-MNIST (Debian's dataset-fashion-mnist), or whatever $IIT_DATA_DIR holds; MNIST digits: mnist-data.test.ts.
+const folder = defaultDataFolder({ ...process.env, IIT_DATASET: 'fashion-mnist' });
 const haveData = idxFileNames('train', 'images').some((n) => existsSync(path.join(folder, n)));
 // In CI the dataset is installed by .ci/install-data.sh, so a missing dataset must fail there.
 const skip = haveData || process.env.CI ? false : `no IDX data in ${folder}: run .ci/install-data.sh`;
@@ -196,10 +197,14 @@ describe('data folder lookup', () => {
     assert.throws(() => loadIdxDataset(path.join(d, 'nope'), 'test'), /does not exist; looked for t10k-images/);
   });
 
-  test('IIT_DATA_DIR overrides the Debian folder', () => {
-    assert.equal(defaultDataFolder({}), DEBIAN_FASHION_MNIST);
+  test('IIT_DATA_DIR overrides the default folder', () => {
+    const fashion = { IIT_DATASET: 'fashion-mnist' };
+    assert.equal(defaultDataFolder(fashion), DEBIAN_FASHION_MNIST);
+    assert.equal(defaultDataFolder({ ...fashion, IIT_DATA_DIR: '/data/mnist' }), '/data/mnist');
     assert.equal(defaultDataFolder({ IIT_DATA_DIR: '/data/mnist' }), '/data/mnist');
-    assert.equal(defaultDataFolder({ IIT_DATA_DIR: '  ' }), DEBIAN_FASHION_MNIST);
+    assert.equal(defaultDataFolder({ ...fashion, IIT_DATA_DIR: '  ' }), DEBIAN_FASHION_MNIST);
+    // Without mnist-data anywhere, the Debian folder.
+    assert.equal(defaultDataFolder({}, [tmpFolder()]), DEBIAN_FASHION_MNIST);
   });
 
   test('accepts the dotted file names some mirrors use', () => {

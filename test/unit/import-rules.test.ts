@@ -43,6 +43,12 @@ const forbidden: { name: string; filePath: string; code: string; rule: string; r
     rule: 'server/engine',
   },
   {
+    name: 'engine (a subfolder) → protocol',
+    filePath: 'server/engine/interventions/x.ts',
+    code: "import type { Report } from '../../protocol/results';\nexport type R = Report;\n",
+    rule: 'server/engine',
+  },
+  {
     name: 'extension → engine',
     filePath: 'extension/x.ts',
     code: "import { loadExperiment } from '../server/engine/loader';\nexport { loadExperiment };\n",
@@ -201,6 +207,11 @@ const allowed: { folder: string; filePath: string; code: string }[] = [
     folder: 'server/engine',
     filePath: 'server/engine/x.ts',
     code: "import * as tfjs from '@tensorflow/tfjs';\nimport { build } from 'esbuild';\nimport { readFileSync } from 'node:fs';\nimport { tf } from './tf';\nexport { tfjs, build, readFileSync, tf };\n",
+  },
+  {
+    folder: 'server/engine (a subfolder)',
+    filePath: 'server/engine/interventions/x.ts',
+    code: "import { tf } from '../tf';\nimport { IITError } from '../errors';\nimport { swap } from './kind';\nexport { tf, IITError, swap };\n",
   },
   {
     folder: 'server/runs',

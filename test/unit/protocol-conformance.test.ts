@@ -36,6 +36,7 @@ const REPORT: Keys<Report> = {
   before: 'optional',
   parameters: 'optional',
   timing: 'required',
+  data: 'optional',
 };
 const SPLIT: Keys<SplitMetrics> = { behavioral: 'required', examples: 'required', iia: 'required', probe: 'optional' };
 const IIA: Keys<IiaMetrics> = {

@@ -29,7 +29,8 @@ import {
   type Quadrant,
 } from '../../server/data/pvr';
 
-const folder = defaultDataFolder();
+// Pinned to Fashion-MNIST (or $IIT_DATA_DIR), as these tests were written; MNIST digits: mnist-data.test.ts.
+const folder = defaultDataFolder({ ...process.env, IIT_DATASET: 'fashion-mnist' });
 const haveData = idxFileNames('train', 'images').some((n) => existsSync(path.join(folder, n)));
 // In CI the dataset is installed by .ci/install-data.sh, so a missing dataset must fail there.
 const skip = haveData || process.env.CI ? false : `no IDX data in ${folder}: run .ci/install-data.sh`;

