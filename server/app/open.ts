@@ -34,8 +34,11 @@ export interface OpenRequest {
   seed?: number;
   /** Backend name, or 'auto' (the default). */
   backend?: string;
-  /** The training length and batch size instead of the configuration's (smoke runs, `train --steps/--batch`). */
-  overrides?: { steps?: number; batchSize?: number };
+  /**
+   * The training length and batch size instead of the configuration's (smoke runs, `train --steps/--batch`);
+   * `freeze: 'network'` trains only the interventions' parameters (`iit-studio align`).
+   */
+  overrides?: { steps?: number; batchSize?: number; freeze?: 'network' };
   /**
    * Profile one tiny training step on cpu first, so that `auto` skips backends lacking a kernel it needs
    * (training does; evaluation and inspection run forward kernels every backend has).
@@ -60,6 +63,7 @@ export function resolveConfig(exp: Experiment, name?: string, overrides?: OpenRe
       delete config.training.epochs;
     }
     if (overrides?.batchSize !== undefined) config.training.batchSize = overrides.batchSize;
+    if (overrides?.freeze !== undefined) config.training.freeze = overrides.freeze;
     return config;
   } catch (e) {
     throw located(e);

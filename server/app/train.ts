@@ -16,6 +16,8 @@ import type { CheckpointState } from '../runs/checkpoint';
 import type { RunConfig } from '../runs/config';
 import { DEFAULT_RUNS_DIRECTORY, newRunId } from '../runs/layout';
 import { RunDir } from '../runs/runDir';
+import { runState } from '../runs/state';
+import type { Session } from '../engine/session';
 import { inputLabels } from './describe';
 import { asIITError, loadExperiment, located, openExperiment } from './open';
 
@@ -43,6 +45,13 @@ export interface TrainRequest {
   out?: string;
   /** Continue the run in this directory from its last checkpoint (or from the start if it stopped before one). */
   resume?: string;
+  /**
+   * A finished run whose network weights start this one (a new run; a resumed one reads it from its config). The
+   * interventions' own parameters (rotations) and probes start fresh. With `freeze`, this is DAS's align mode.
+   */
+  from?: string;
+  /** 'network': train only the interventions' parameters, the network frozen (`iit-studio align`). */
+  freeze?: 'network';
   /** Steps between checkpoints (default 50, or the resumed run's). */
   checkpointEvery?: number;
   /** Put the final parameters in the report. */
@@ -98,6 +107,58 @@ function openForResume(dir: string): RunDir {
   return run;
 }
 
+/** A finished run to start from (`from`), refused with the fix when it is not one. */
+function openFrom(dir: string): RunDir {
+  let run: RunDir;
+  try {
+    run = RunDir.open(dir);
+  } catch (e) {
+    throw asIITError(e);
+  }
+  const status = runState(run.dir)?.status;
+  if (status !== 'finished')
+    throw new IITError(
+      'bad-config',
+      `${dir} is not a finished run (it is ${status ?? 'not a run'}); its weights are not final`,
+      `finish it first (iit-studio train --resume ${dir}), or pass a finished run`,
+    );
+  return run;
+}
+
+/**
+ * Loads `from`'s network weights into the session: every parameter and buffer of the network except the ones the
+ * interventions and probes learn, which start fresh. A network the run's weights do not fit is refused.
+ */
+function startFrom(session: Session, from: RunDir): void {
+  const own = new Set([...session.alignment.parameters, ...(session.probes?.parameters ?? [])]);
+  const saved = (() => {
+    try {
+      return from.readWeights();
+    } catch (e) {
+      throw asIITError(e);
+    }
+  })();
+  const net = session.net;
+  const wanted = [...net.params.keys(), ...net.buffers.keys()].filter((n) => !own.has(n));
+  const missing = wanted.filter((n) => !(n in saved));
+  if (missing.length)
+    throw new IITError(
+      'bad-config',
+      `${from.dir}'s weights lack ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''} of this network`,
+      'start from a run of the same network (same experiment file and network options)',
+    );
+  try {
+    net.setParameters(Object.fromEntries(wanted.map((n) => [n, saved[n]!])));
+  } catch (e) {
+    if (!(e instanceof IITError)) throw e;
+    throw new IITError(
+      e.code,
+      `${from.dir}: ${e.message}`,
+      'start from a run of the same network (same file and options)',
+    );
+  }
+}
+
 function snapshot(st: TrainerState): CheckpointState['trainer'] {
   return st as unknown as CheckpointState['trainer'];
 }
@@ -119,12 +180,15 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
     );
   const overrides = prev
     ? prev.overrides
-    : req.steps !== undefined || req.batchSize !== undefined
+    : req.steps !== undefined || req.batchSize !== undefined || req.freeze !== undefined
       ? {
           ...(req.steps !== undefined ? { steps: req.steps } : {}),
           ...(req.batchSize !== undefined ? { batchSize: req.batchSize } : {}),
+          ...(req.freeze !== undefined ? { freeze: req.freeze } : {}),
         }
       : undefined;
+  // The run whose weights start this one: opened before anything is written, so a bad --run leaves nothing behind.
+  const from = !prev && req.from !== undefined ? openFrom(req.from) : undefined;
   const opened = await openExperiment(
     {
       file,
@@ -158,6 +222,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
         data,
         ...(exp.decl.dataset ? { dataset: { ...exp.decl.dataset } } : {}),
         ...(overrides ? { overrides } : {}),
+        ...(from ? { from: { runDir: from.dir, runId: from.config.runId } } : {}),
         ...((labels) => (labels ? { inputLabels: labels } : {}))(inputLabels(exp, session)),
       };
       try {
@@ -170,6 +235,9 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
     const every = Math.max(1, req.checkpointEvery ?? run.config.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
     const cp = resumed ? resumed.readCheckpoint() : undefined;
     run.rewindTo(cp?.step ?? 0);
+    // A resumed run started from another one reloads those weights only when it stopped before its first checkpoint.
+    const start = from ?? (prev?.from && !cp ? openFrom(prev.from.runDir) : undefined);
+    if (start && !cp) startFrom(session, start);
     const before = cp ? cp.before : session.config.evaluation.before ? await evaluate(session, { seed }) : undefined;
     trainer = new Trainer(session, seed);
     if (cp) {

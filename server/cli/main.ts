@@ -1,5 +1,5 @@
 /**
- * `iit-studio` command line: train, eval, inspect, check, table, demo, backends.
+ * `iit-studio` command line: train, align, eval, inspect, check, table, demo, backends.
  * Each command calls server/app; bad input exits with code 2 and one line
  * naming the file, the line and the fix. (`serve` and `debug-adapter` are
  * the other front ends, started by server/main.ts.)
@@ -11,7 +11,9 @@ import { describeExperiment } from '../app/describe';
 import { evaluateRun } from '../app/evaluate';
 import { located, openExperiment } from '../app/open';
 import { ChildError, runTable } from '../app/table';
-import { Cancelled, trainRun } from '../app/train';
+import { alignRun } from '../app/align';
+import { Cancelled, trainRun, type RunHooks } from '../app/train';
+import type { Report } from '../engine/report';
 import { nearestName } from '../engine/declarationSchema';
 import { IITError } from '../engine/errors';
 import { RunDirError } from '../runs/errors';
@@ -30,6 +32,9 @@ usage:
                                 [--steps N] [--batch N]   (override the configuration's length and batch)
                                 [--checkpoint-every N]    (steps between checkpoints, default 50)
   iit-studio train [<file>] --resume DIR   continue a stopped run (Ctrl-C, a kill) from its last checkpoint
+  iit-studio align <file> --run DIR [--config NAME] [--seed N] [--steps N] [--out DIR] [--json]
+                                DAS: learn the configuration's rotate / lowRank alignments on the
+                                finished run's network, frozen (a new run; resumable like train)
   iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
   iit-studio inspect <file> [--config NAME] [--json]
   iit-studio check <file>       type-check an experiment file (TypeScript, strict): file:line:col: message
@@ -77,31 +82,21 @@ function stopOnSignal(onStop: () => void): { stopped: () => boolean; dispose: ()
 
 const shown = (dir: string) => path.relative(process.cwd(), dir) || dir;
 
-async function cmdTrain(file: string | undefined, flags: Record<string, string | true>): Promise<number> {
-  const json = !!flags.json;
-  if (flags.resume === true) throw new UsageError('--resume takes the run directory to continue');
-  const resume = typeof flags.resume === 'string' ? flags.resume : undefined;
-  if (!file && !resume) throw new UsageError('train needs an experiment file (or --resume DIR)');
+/**
+ * A training run on the terminal: a progress bar, Ctrl-C stops after the current step with a checkpoint, then the
+ * report (or JSON) and the run directory. `start` is `trainRun` or `alignRun` with the command's options.
+ */
+async function runOnTerminal(
+  json: boolean,
+  start: (hooks: RunHooks) => Promise<{ report: Report; runDir: string }>,
+): Promise<number> {
   const bar = new ProgressBar(!json && stderrIsTTY());
   const signal = stopOnSignal(() => {
     bar.done();
     process.stderr.write('iit-studio: stopping after this step (Ctrl-C again quits at once)\n');
   });
   try {
-    const { report, runDir } = await trainRun({
-      ...(resume ? { resume } : { file }),
-      config: typeof flags.config === 'string' ? flags.config : undefined,
-      seed: intFlag(flags.seed, 'seed', 0),
-      backend: typeof flags.backend === 'string' ? flags.backend : undefined,
-      out: typeof flags.out === 'string' ? flags.out : undefined,
-      params: !!flags.params,
-      ...(flags.steps !== undefined ? { steps: positive(flags.steps, 'steps') } : {}),
-      ...(flags.batch !== undefined ? { batchSize: positive(flags.batch, 'batch') } : {}),
-      ...(flags['checkpoint-every'] !== undefined
-        ? { checkpointEvery: positive(flags['checkpoint-every'], 'checkpoint-every') }
-        : {}),
-      hooks: { onStep: (p) => bar.update(p), cancelled: signal.stopped },
-    });
+    const { report, runDir } = await start({ onStep: (p) => bar.update(p), cancelled: signal.stopped });
     bar.done();
     print(json, report, `${formatReport(report)}\nrun directory: ${shown(runDir)}`);
     return 0;
@@ -115,6 +110,43 @@ async function cmdTrain(file: string | undefined, flags: Record<string, string |
   } finally {
     signal.dispose();
   }
+}
+
+/** The options train and align share. */
+function runOptions(flags: Record<string, string | true>) {
+  return {
+    config: typeof flags.config === 'string' ? flags.config : undefined,
+    seed: intFlag(flags.seed, 'seed', 0),
+    backend: typeof flags.backend === 'string' ? flags.backend : undefined,
+    out: typeof flags.out === 'string' ? flags.out : undefined,
+    params: !!flags.params,
+    ...(flags.steps !== undefined ? { steps: positive(flags.steps, 'steps') } : {}),
+    ...(flags.batch !== undefined ? { batchSize: positive(flags.batch, 'batch') } : {}),
+  };
+}
+
+async function cmdTrain(file: string | undefined, flags: Record<string, string | true>): Promise<number> {
+  if (flags.resume === true) throw new UsageError('--resume takes the run directory to continue');
+  const resume = typeof flags.resume === 'string' ? flags.resume : undefined;
+  if (!file && !resume) throw new UsageError('train needs an experiment file (or --resume DIR)');
+  return runOnTerminal(!!flags.json, (hooks) =>
+    trainRun({
+      ...(resume ? { resume } : { file }),
+      ...runOptions(flags),
+      ...(flags['checkpoint-every'] !== undefined
+        ? { checkpointEvery: positive(flags['checkpoint-every'], 'checkpoint-every') }
+        : {}),
+      hooks,
+    }),
+  );
+}
+
+async function cmdAlign(file: string | undefined, flags: Record<string, string | true>): Promise<number> {
+  if (!file) throw new UsageError('align needs an experiment file');
+  if (typeof flags.run !== 'string')
+    throw new UsageError('align needs --run DIR (a finished run of the network to align, from `iit-studio train`)');
+  const run = flags.run;
+  return runOnTerminal(!!flags.json, (hooks) => alignRun({ file, run, ...runOptions(flags), hooks }));
 }
 
 async function cmdEval(file: string | undefined, flags: Record<string, string | true>): Promise<number> {
@@ -268,6 +300,22 @@ const COMMANDS: Record<string, CommandSpec> = {
       help: sw,
     },
   },
+  align: {
+    positionals: 1,
+    options: {
+      run: v,
+      config: v,
+      seed: v,
+      backend: v,
+      out: v,
+      steps: v,
+      batch: v,
+      json: sw,
+      params: sw,
+      verbose: sw,
+      help: sw,
+    },
+  },
   eval: { positionals: 1, options: { run: v, backend: v, json: sw, params: sw, verbose: sw, help: sw } },
   inspect: { positionals: 1, options: { config: v, json: sw, help: sw } },
   check: { positionals: 1, options: { help: sw } },
@@ -281,7 +329,7 @@ const COMMANDS: Record<string, CommandSpec> = {
 };
 
 /** The commands that may load Dawn in this process, whose native warnings then go to the log (quietNative). */
-const NATIVE_COMMANDS = new Set(['train', 'eval', 'demo']);
+const NATIVE_COMMANDS = new Set(['train', 'align', 'eval', 'demo']);
 
 function suggestCommand(cmd: string): string {
   const near = nearestName(cmd, Object.keys(COMMANDS));
@@ -312,6 +360,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'demo') await cmdDemo();
     else if (cmd === 'backends') await cmdBackends(!!args.flags.json);
     else if (cmd === 'train') return await cmdTrain(file, args.flags);
+    else if (cmd === 'align') return await cmdAlign(file, args.flags);
     else if (cmd === 'eval') return await cmdEval(file, args.flags);
     else if (cmd === 'check') return cmdCheck(file);
     else if (cmd === 'inspect' || cmd === 'table') {

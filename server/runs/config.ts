@@ -18,8 +18,12 @@ export interface RunConfig {
   data?: string;
   /** The data set the splits come from, as the experiment names it (e.g. `mnist` and the package it was read from). */
   dataset?: { name: string; source?: string };
-  /** Length and batch overrides given when the run started (`train --steps/--batch`); a resume keeps them. */
-  overrides?: { steps?: number; batchSize?: number };
+  /**
+   * Overrides given when the run started (`train --steps/--batch`; `align` freezes the network); a resume keeps them.
+   */
+  overrides?: { steps?: number; batchSize?: number; freeze?: 'network' };
+  /** The finished run whose network weights this run started from (`iit-studio align --run`). */
+  from?: { runDir: string; runId: string };
   /** Labels of each small split's inputs, in the order of the IIA grids. */
   inputLabels?: Record<string, string[]>;
 }
