@@ -4,15 +4,23 @@
  * alignments) train, with the IIT loss. It is the one training pipeline (`trainRun`) with `from` and `freeze`, so
  * the run directory, checkpoints, resume and evaluation are those of any run.
  */
+import type { AlignmentDecl } from '../engine/alignment';
 import { IITError } from '../engine/errors';
 import type { Experiment, ResolvedConfig } from '../engine/experiment';
 import { loadExperiment, located } from './open';
 import { trainRun, type TrainOutcome, type TrainRequest } from './train';
 
-export interface AlignRequest extends Omit<TrainRequest, 'from' | 'freeze' | 'resume'> {
+export interface AlignRequest extends Omit<TrainRequest, 'from' | 'freeze' | 'resume' | 'alignment'> {
   file: string;
   /** The finished run whose network is aligned. */
   run: string;
+  /**
+   * Aligns `variables` (default: the configuration's) at this site instead of where the configuration puts them,
+   * `dims` coordinates each of one learned basis (the configuration's kind: rotate or lowRank).
+   */
+  site?: string;
+  dims?: number;
+  variables?: string[];
 }
 
 /** Whether a configuration aligns some variable with a learned basis (rotate, lowRank). */
@@ -75,5 +83,45 @@ export function alignConfig(exp: Experiment, name?: string): ResolvedConfig {
 export async function alignRun(req: AlignRequest): Promise<TrainOutcome> {
   const exp = await loadExperiment(req.file);
   const config = alignConfig(exp, req.config);
-  return trainRun({ ...req, config: config.name, from: req.run, freeze: 'network' });
+  const { site, dims, variables, ...rest } = req;
+  const alignment = site !== undefined || dims !== undefined ? placed(exp, config, site, dims, variables) : undefined;
+  return trainRun({
+    ...rest,
+    config: config.name,
+    from: req.run,
+    freeze: 'network',
+    ...(alignment ? { alignment } : {}),
+  });
+}
+
+/** The alignment `align --site S --dims K [--variables A,B]` asks for: each variable K coordinates at S. */
+export function placed(
+  exp: Experiment,
+  config: ResolvedConfig,
+  site: string | undefined,
+  dims: number | undefined,
+  variables?: string[],
+): AlignmentDecl {
+  const where = exp.location;
+  if (site === undefined || dims === undefined)
+    throw new IITError(
+      'bad-config',
+      'align: --site and --dims go together',
+      'give both, e.g. --site h1 --dims 4',
+      where,
+    );
+  const declared = Object.keys(config.alignment).filter((v) => config.alignment[v]);
+  const vars = variables?.length ? variables : declared;
+  const intermediates: string[] = exp.model.intermediates;
+  for (const v of vars)
+    if (!intermediates.includes(v))
+      throw new IITError(
+        'bad-config',
+        `align: '${v}' is not an intermediate variable of ${exp.name}'s causal model`,
+        `use one of ${intermediates.join(', ')}`,
+        where,
+      );
+  // The configuration's kind of basis (lowRank stays lowRank); rotate otherwise.
+  const lowRank = declared.some((v) => config.alignment[v]!.lowRank !== undefined);
+  return Object.fromEntries(vars.map((v) => [v, lowRank ? { site, lowRank: { dims } } : { site, rotate: { dims } }]));
 }

@@ -5,7 +5,7 @@ import { evaluate } from '../engine/evaluate';
 import { buildReport, type Report } from '../engine/report';
 import { RunDir } from '../runs/runDir';
 import type { Experiment } from '../engine/experiment';
-import { asIITError, loadExperiment, openExperiment } from './open';
+import { asIITError, loadExperiment, openExperiment, runOverrides } from './open';
 import { reportData } from './train';
 
 export interface EvaluateRequest {
@@ -35,7 +35,7 @@ export async function evaluateRun(req: EvaluateRequest): Promise<Report & { eval
       config: run.config.config,
       seed: run.config.seed,
       backend: req.backend,
-      ...(run.config.overrides ? { overrides: run.config.overrides } : {}),
+      ...runOverrides(run.config),
       log: req.log,
     },
     exp,

@@ -5,7 +5,9 @@
  * debugger all start here; every IITError leaves with its declaration's line.
  */
 import { IITError } from '../engine/errors';
+import type { RunConfig } from '../runs/config';
 import { RunDirError } from '../runs/errors';
+import type { AlignmentDecl } from '../engine/alignment';
 import type { Experiment, ResolvedConfig } from '../engine/experiment';
 import { loadExperiment as load, refine } from '../engine/loader';
 import { Session } from '../engine/session';
@@ -36,9 +38,10 @@ export interface OpenRequest {
   backend?: string;
   /**
    * The training length and batch size instead of the configuration's (smoke runs, `train --steps/--batch`);
-   * `freeze: 'network'` trains only the interventions' parameters (`iit-studio align`).
+   * `freeze: 'network'` trains only the interventions' parameters (`iit-studio align`); `alignment` replaces the
+   * configuration's (`align --site --dims`, the cells of `search`).
    */
-  overrides?: { steps?: number; batchSize?: number; freeze?: 'network' };
+  overrides?: { steps?: number; batchSize?: number; freeze?: 'network'; alignment?: AlignmentDecl };
   /**
    * Profile one tiny training step on cpu first, so that `auto` skips backends lacking a kernel it needs
    * (training does; evaluation and inspection run forward kernels every backend has).
@@ -55,6 +58,11 @@ export interface OpenedExperiment {
   seed: number;
 }
 
+/** A run's recorded overrides, as `openExperiment` takes them (a run directory holds them as plain JSON). */
+export function runOverrides(c: Pick<RunConfig, 'overrides'>): Pick<OpenRequest, 'overrides'> {
+  return c.overrides ? { overrides: c.overrides as OpenRequest['overrides'] } : {};
+}
+
 export function resolveConfig(exp: Experiment, name?: string, overrides?: OpenRequest['overrides']): ResolvedConfig {
   try {
     const config = exp.resolve(name);
@@ -64,6 +72,7 @@ export function resolveConfig(exp: Experiment, name?: string, overrides?: OpenRe
     }
     if (overrides?.batchSize !== undefined) config.training.batchSize = overrides.batchSize;
     if (overrides?.freeze !== undefined) config.training.freeze = overrides.freeze;
+    if (overrides?.alignment !== undefined) config.alignment = overrides.alignment;
     return config;
   } catch (e) {
     throw located(e);

@@ -10,7 +10,6 @@
  * the runs still to train are trained side by side, each by its own
  * `iit-studio train` process (wasm and cpu use one core per run).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,9 +23,9 @@ import { PAPER_TABLE1, type TableNumbers } from '../pvr/paper';
 import { plainName as slug } from '../runs/layout';
 import { readRun } from '../runs/list';
 import { deleteRun } from '../runs/remove';
-import { readRunConfig } from '../runs/runDir';
 import { activateBackend, kernelsNeeded } from './backend';
 import { loadExperiment, located } from './open';
+import { pool, runChild, sameRun, storedRun, type CliCommand } from './cells';
 import { reportData, trainRun, type TrainRequest } from './train';
 
 export interface Stat {
@@ -89,7 +88,7 @@ export interface TableRequest {
    */
   jobs?: number;
   /** How to start `iit-studio` for a child run: the Node executable and the arguments before the command. */
-  cli?: { command: string; args: string[] };
+  cli?: CliCommand;
 }
 
 /** Mean and sample standard deviation (0 for one value). */
@@ -97,21 +96,6 @@ export function stat(xs: number[]): Stat {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const v = xs.length > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) : 0;
   return { mean, std: Math.sqrt(v) };
-}
-
-function stable(x: unknown): string {
-  return JSON.stringify(x);
-}
-
-/** Whether the stored run of (config, seed) was trained with the configuration as now resolved, on the same data. */
-function sameRun(dir: string, resolved: unknown, data: string): boolean {
-  const c = readRunConfig(dir);
-  return !!c && stable(c.resolved) === stable(JSON.parse(JSON.stringify(resolved))) && c.data === data;
-}
-
-/** The stored run's report when it is finished and is the same run. */
-function storedRun(dir: string, resolved: unknown, data: string): Report | undefined {
-  return sameRun(dir, resolved, data) ? readRun(dir)?.report : undefined;
 }
 
 /**
@@ -190,69 +174,17 @@ async function defaultJobs(exp: Experiment, config: ResolvedConfig, req: TableRe
   return backend === 'wasm' || backend === 'cpu' ? Math.max(1, Math.floor(os.availableParallelism() / threads)) : 1;
 }
 
-/** Runs `work` over `items`, at most `n` at a time; the first failure stops new work and is thrown once all settle. */
-async function pool<T>(items: T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const lane = async () => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++]!;
-      await work(item).catch((e: unknown) => {
-        failed ??= e;
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, lane));
-  if (failed !== undefined) throw failed;
-}
-
-const children = new Set<ChildProcess>();
-let exitHook = false;
-
-/**
- * `iit-studio train … --out dir` (or `--resume dir`) in a child process. A
- * child that dies leaves a run without a report, which the next table
- * resumes; its last error line becomes this table's error.
- */
+/** `iit-studio train … --out dir` (or `--resume dir`) in a child process (`runChild`). */
 function trainInChild(req: TableRequest, config: string, seed: number, dir: string, resume: boolean): Promise<void> {
   const args = [
-    ...req.cli!.args,
     'train',
     req.file,
     ...(resume ? ['--resume', dir] : ['--config', config, '--seed', String(seed), '--out', dir]),
     '--json',
     ...(req.backend && !resume ? ['--backend', req.backend] : []),
   ];
-  if (!exitHook) {
-    // Children must not outlive an interrupted table.
-    exitHook = true;
-    process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(req.cli!.command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    children.add(child);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    child.on('error', (e) => {
-      children.delete(child);
-      reject(e);
-    });
-    child.on('exit', (code, signal) => {
-      children.delete(child);
-      if (code === 0) return resolve();
-      const last = stderr.trim().split('\n').filter(Boolean).pop() ?? '';
-      const why = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      // Bad input (exit 2) already says file, line and fix: pass it on as it is.
-      if (code === 2 && last.startsWith('iit-studio: ')) reject(new ChildError(last.slice('iit-studio: '.length)));
-      else reject(new Error(`table: the run ${config} seed ${seed} ${why}${last ? `: ${last}` : ''}`));
-    });
-  });
+  return runChild(req.cli!, args, `table: the run ${config} seed ${seed}`);
 }
-
-/** A child run's one-line bad-input message, printed by the CLI as it came. */
-export class ChildError extends Error {}
 
 export async function runTable(req: TableRequest): Promise<TableResult> {
   const t0 = performance.now();

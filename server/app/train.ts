@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { IITError } from '../engine/errors';
 import { evaluate } from '../engine/evaluate';
+import type { AlignmentDecl } from '../engine/alignment';
 import type { Experiment } from '../engine/experiment';
 import type { Metrics } from '../engine/metrics';
 import { buildReport, type Report, type ReportData } from '../engine/report';
@@ -19,7 +20,7 @@ import { RunDir } from '../runs/runDir';
 import { runState } from '../runs/state';
 import type { Session } from '../engine/session';
 import { inputLabels } from './describe';
-import { asIITError, loadExperiment, located, openExperiment } from './open';
+import { asIITError, loadExperiment, located, openExperiment, runOverrides } from './open';
 
 export const DEFAULT_CHECKPOINT_EVERY = 50;
 
@@ -52,6 +53,8 @@ export interface TrainRequest {
   from?: string;
   /** 'network': train only the interventions' parameters, the network frozen (`iit-studio align`). */
   freeze?: 'network';
+  /** An alignment instead of the configuration's (a new run; a resume keeps its own). */
+  alignment?: AlignmentDecl;
   /** Steps between checkpoints (default 50, or the resumed run's). */
   checkpointEvery?: number;
   /** Put the final parameters in the report. */
@@ -180,11 +183,12 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
     );
   const overrides = prev
     ? prev.overrides
-    : req.steps !== undefined || req.batchSize !== undefined || req.freeze !== undefined
+    : req.steps !== undefined || req.batchSize !== undefined || req.freeze !== undefined || req.alignment
       ? {
           ...(req.steps !== undefined ? { steps: req.steps } : {}),
           ...(req.batchSize !== undefined ? { batchSize: req.batchSize } : {}),
           ...(req.freeze !== undefined ? { freeze: req.freeze } : {}),
+          ...(req.alignment ? { alignment: req.alignment } : {}),
         }
       : undefined;
   // The run whose weights start this one: opened before anything is written, so a bad --run leaves nothing behind.
@@ -195,7 +199,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
       config: prev?.config ?? req.config,
       seed: prev?.seed ?? req.seed,
       backend: prev?.backend ?? req.backend,
-      ...(overrides ? { overrides } : {}),
+      ...runOverrides({ overrides }),
       profileKernels: true,
       log: req.log,
     },
@@ -222,7 +226,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
         data,
         ...(exp.decl.dataset ? { dataset: { ...exp.decl.dataset } } : {}),
         ...(overrides ? { overrides } : {}),
-        ...(from ? { from: { runDir: from.dir, runId: from.config.runId } } : {}),
+        ...(from ? { from: { runDir: from.dir, runId: from.config.runId, startTime: from.config.startTime } } : {}),
         ...((labels) => (labels ? { inputLabels: labels } : {}))(inputLabels(exp, session)),
       };
       try {

@@ -22,10 +22,15 @@ export interface CommandSpec {
 }
 
 /** Parses `argv` (the command name first) against the command's spec. */
-export function parseArgs(command: string, argv: string[], spec: CommandSpec): Args {
-  const options = Object.fromEntries(
+/** util.parseArgs's option config for a spec. */
+function nodeOptions(spec: CommandSpec) {
+  return Object.fromEntries(
     Object.entries(spec.options).map(([k, kind]) => [k, { type: kind === 'switch' ? 'boolean' : 'string' }] as const),
   );
+}
+
+export function parseArgs(command: string, argv: string[], spec: CommandSpec): Args {
+  const options = nodeOptions(spec);
   let parsed: ReturnType<typeof nodeParseArgs>;
   try {
     parsed = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true });
@@ -45,7 +50,14 @@ export function parseArgs(command: string, argv: string[], spec: CommandSpec): A
 function explain(command: string, argv: string[], spec: CommandSpec, e: Error): string {
   const code = (e as { code?: string }).code;
   // Re-read leniently to find which token failed; the strict pass only says that one did.
-  const { tokens } = nodeParseArgs({ args: argv, strict: false, allowPositionals: true, tokens: true });
+  // The known options keep their types, so `--run DIR` before an unknown option still reads DIR as its value.
+  const { tokens } = nodeParseArgs({
+    args: argv,
+    options: nodeOptions(spec),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   for (const t of tokens) {
     if (t.kind !== 'option') continue;
     const kind = spec.options[t.name];

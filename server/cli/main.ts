@@ -1,5 +1,5 @@
 /**
- * `iit-studio` command line: train, align, eval, inspect, check, table, demo, backends.
+ * `iit-studio` command line: train, align, search, eval, inspect, check, table, demo, backends.
  * Each command calls server/app; bad input exits with code 2 and one line
  * naming the file, the line and the fix. (`serve` and `debug-adapter` are
  * the other front ends, started by server/main.ts.)
@@ -10,7 +10,9 @@ import { probeBackends } from '../app/backend';
 import { describeExperiment } from '../app/describe';
 import { evaluateRun } from '../app/evaluate';
 import { located, openExperiment } from '../app/open';
-import { ChildError, runTable } from '../app/table';
+import { ChildError } from '../app/cells';
+import { runSearch } from '../app/search';
+import { runTable } from '../app/table';
 import { alignRun } from '../app/align';
 import { Cancelled, trainRun, type RunHooks } from '../app/train';
 import type { Report } from '../engine/report';
@@ -23,6 +25,7 @@ import { checkTypes } from './check';
 import { formatReport, metricsTable } from './format';
 import { ProgressBar } from './progress';
 import { followParent, runFilteredChild, stderrIsTTY, wantsFilteredChild } from './quietNative';
+import { formatSearch } from './searchFormat';
 import { formatTable, markdownTable } from './tableFormat';
 
 const HELP = `iit-studio — interchange intervention training
@@ -32,9 +35,15 @@ usage:
                                 [--steps N] [--batch N]   (override the configuration's length and batch)
                                 [--checkpoint-every N]    (steps between checkpoints, default 50)
   iit-studio train [<file>] --resume DIR   continue a stopped run (Ctrl-C, a kill) from its last checkpoint
-  iit-studio align <file> --run DIR [--config NAME] [--seed N] [--steps N] [--out DIR] [--json]
+  iit-studio align <file> --run DIR [--config NAME] [--site S --dims K [--variables A,B]]
+                                [--seed N] [--steps N] [--out DIR] [--json]
                                 DAS: learn the configuration's rotate / lowRank alignments on the
                                 finished run's network, frozen (a new run; resumable like train)
+  iit-studio search <file> --run DIR --sites A,B --dims 1,2,4 [--variables V,W] [--config NAME]
+                                [--steps N] [--jobs N] [--store DIR] [--json]
+                                DAS alignment search: each variable alone at each site with k
+                                coordinates, on the run's frozen network; held-out IIA per cell
+                                and the best alignment (cells resumable like table)
   iit-studio eval <file> --run DIR [--backend NAME] [--json] [--params]
   iit-studio inspect <file> [--config NAME] [--json]
   iit-studio check <file>       type-check an experiment file (TypeScript, strict): file:line:col: message
@@ -79,6 +88,13 @@ function stopOnSignal(onStop: () => void): { stopped: () => boolean; dispose: ()
     },
   };
 }
+
+/** A comma-separated option's items. */
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
 
 const shown = (dir: string) => path.relative(process.cwd(), dir) || dir;
 
@@ -146,7 +162,12 @@ async function cmdAlign(file: string | undefined, flags: Record<string, string |
   if (typeof flags.run !== 'string')
     throw new UsageError('align needs --run DIR (a finished run of the network to align, from `iit-studio train`)');
   const run = flags.run;
-  return runOnTerminal(!!flags.json, (hooks) => alignRun({ file, run, ...runOptions(flags), hooks }));
+  const place = {
+    ...(typeof flags.site === 'string' ? { site: flags.site } : {}),
+    ...(flags.dims !== undefined ? { dims: positive(flags.dims, 'dims') } : {}),
+    ...(typeof flags.variables === 'string' ? { variables: list(flags.variables) } : {}),
+  };
+  return runOnTerminal(!!flags.json, (hooks) => alignRun({ file, run, ...place, ...runOptions(flags), hooks }));
 }
 
 async function cmdEval(file: string | undefined, flags: Record<string, string | true>): Promise<number> {
@@ -215,13 +236,7 @@ async function cmdInspect(file: string, flags: Record<string, string | true>): P
 async function cmdTable(file: string, flags: Record<string, string | true>): Promise<number> {
   if (flags.configs === true)
     throw new UsageError('--configs takes a comma-separated list, e.g. --configs STANDARD,IIT');
-  const configs =
-    typeof flags.configs === 'string'
-      ? flags.configs
-          .split(',')
-          .map((c) => c.trim())
-          .filter(Boolean)
-      : undefined;
+  const configs = typeof flags.configs === 'string' ? list(flags.configs) : undefined;
   const seeds = intFlag(flags.seeds, 'seeds', 1);
   if (seeds < 1) throw new UsageError('--seeds takes a positive integer');
   const jobs = flags.jobs !== undefined ? positive(flags.jobs, 'jobs') : undefined;
@@ -243,6 +258,37 @@ async function cmdTable(file: string, flags: Record<string, string | true>): Pro
   });
   bar.done();
   process.stdout.write((flags.json ? JSON.stringify(t, null, 2) : flags.md ? markdownTable(t) : formatTable(t)) + '\n');
+  return 0;
+}
+
+async function cmdSearch(file: string, flags: Record<string, string | true>): Promise<number> {
+  if (typeof flags.run !== 'string')
+    throw new UsageError('search needs --run DIR (a finished run of the network to search, from `iit-studio train`)');
+  if (typeof flags.sites !== 'string') throw new UsageError('search needs --sites, e.g. --sites h1,h2');
+  if (typeof flags.dims !== 'string') throw new UsageError('search needs --dims, e.g. --dims 1,2,4,8');
+  const dims = list(flags.dims).map((k) => positive(k, 'dims'));
+  const bar = new ProgressBar(stderrIsTTY());
+  const r = await runSearch({
+    file,
+    run: flags.run,
+    sites: list(flags.sites),
+    dims,
+    ...(typeof flags.variables === 'string' ? { variables: list(flags.variables) } : {}),
+    ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
+    seed: intFlag(flags.seed, 'seed', 0),
+    ...(flags.steps !== undefined ? { steps: positive(flags.steps, 'steps') } : {}),
+    ...(flags.jobs !== undefined ? { jobs: positive(flags.jobs, 'jobs') } : {}),
+    backend: typeof flags.backend === 'string' ? flags.backend : undefined,
+    store: typeof flags.store === 'string' ? flags.store : undefined,
+    cli: { command: process.execPath, args: [process.argv[1]!] },
+    log: (line) => {
+      bar.done();
+      process.stderr.write(`${line}\n`);
+    },
+    hooks: { onStep: (p) => bar.update(p) },
+  });
+  bar.done();
+  process.stdout.write((flags.json ? JSON.stringify(r, null, 2) : formatSearch(r)) + '\n');
   return 0;
 }
 
@@ -305,6 +351,9 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: {
       run: v,
       config: v,
+      site: v,
+      dims: v,
+      variables: v,
       seed: v,
       backend: v,
       out: v,
@@ -313,6 +362,23 @@ const COMMANDS: Record<string, CommandSpec> = {
       json: sw,
       params: sw,
       verbose: sw,
+      help: sw,
+    },
+  },
+  search: {
+    positionals: 1,
+    options: {
+      run: v,
+      sites: v,
+      dims: v,
+      variables: v,
+      config: v,
+      seed: v,
+      steps: v,
+      jobs: v,
+      backend: v,
+      store: v,
+      json: sw,
       help: sw,
     },
   },
@@ -363,9 +429,9 @@ export async function main(argv: string[]): Promise<number> {
     else if (cmd === 'align') return await cmdAlign(file, args.flags);
     else if (cmd === 'eval') return await cmdEval(file, args.flags);
     else if (cmd === 'check') return cmdCheck(file);
-    else if (cmd === 'inspect' || cmd === 'table') {
+    else if (cmd === 'inspect' || cmd === 'table' || cmd === 'search') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
-      return await (cmd === 'table' ? cmdTable : cmdInspect)(file, args.flags);
+      return await (cmd === 'table' ? cmdTable : cmd === 'search' ? cmdSearch : cmdInspect)(file, args.flags);
     }
     return 0;
   } catch (e) {

@@ -6,13 +6,14 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadExperiment, openExperiment } from '../app/open';
+import { loadExperiment, openExperiment, runOverrides } from '../app/open';
 import type { Setting, Swap } from '../engine/causal';
 import { IITError } from '../engine/errors';
 import type { Experiment } from '../engine/experiment';
 import type { Session } from '../engine/session';
 import { formatValue, type Value } from '../engine/values';
 import { RUN_FILES } from '../runs/layout';
+import type { RunConfig } from '../runs/config';
 import { readRunConfig } from '../runs/runDir';
 import { hasWeights, readWeights } from '../runs/weights';
 import { experimentLines, type ExperimentLines } from './lines';
@@ -167,7 +168,7 @@ export async function prepare(args: LaunchArgs): Promise<Prepared> {
       `${file} does not exist`,
       'point it at an experiment file (relative paths resolve against the workspace folder)',
     );
-  let runConfig: { config?: string; seed?: number } = {};
+  let runConfig: { config?: string; seed?: number; overrides?: RunConfig['overrides'] } = {};
   let runDir: string | undefined;
   if (args.runDir !== undefined) {
     runDir = path.resolve(cwd, args.runDir);
@@ -208,7 +209,11 @@ export async function prepare(args: LaunchArgs): Promise<Prepared> {
   const seed = args.seed ?? runConfig.seed ?? 0;
   let session: Session;
   try {
-    ({ session } = await openExperiment({ file, config, seed, backend: args.backend ?? 'cpu' }, exp));
+    // The run's overrides (an align run's alignment among them), so its saved parameters fit the session.
+    ({ session } = await openExperiment(
+      { file, config, seed, backend: args.backend ?? 'cpu', ...runOverrides(runConfig) },
+      exp,
+    ));
   } catch (e) {
     if (e instanceof IITError && e.code === 'backend')
       throw new LaunchError('backend', e.message, "use 'cpu' (always available) or run `iit-studio backends`");

@@ -19,11 +19,12 @@ export interface RunConfig {
   /** The data set the splits come from, as the experiment names it (e.g. `mnist` and the package it was read from). */
   dataset?: { name: string; source?: string };
   /**
-   * Overrides given when the run started (`train --steps/--batch`; `align` freezes the network); a resume keeps them.
+   * Overrides given when the run started (`train --steps/--batch`; `align` freezes the network and `align --site`
+   * replaces the alignment); a resume keeps them.
    */
-  overrides?: { steps?: number; batchSize?: number; freeze?: 'network' };
-  /** The finished run whose network weights this run started from (`iit-studio align --run`). */
-  from?: { runDir: string; runId: string };
+  overrides?: { steps?: number; batchSize?: number; freeze?: 'network'; alignment?: Record<string, unknown> };
+  /** The finished run whose network weights this run started from (`iit-studio align --run`), and when it started. */
+  from?: { runDir: string; runId: string; startTime: string };
   /** Labels of each small split's inputs, in the order of the IIA grids. */
   inputLabels?: Record<string, string[]>;
 }

@@ -86,3 +86,47 @@ test('align refuses a configuration with nothing to learn and a run that is not 
   assert.match(unfinished.stderr, /is not a finished run/);
   assert.ok(!existsSync(out));
 });
+
+test('search: a site × k grid per variable, side by side, the best cell, and a second search reuses every cell', () => {
+  const std = path.join(tmp, 'std-search');
+  assert.equal(cli('train', sample, '--config', 'STANDARD', '--steps', '600', '--out', std).code, 0);
+  const store = path.join(tmp, 'search');
+  const args = ['search', sample, '--run', std, '--sites', 'h1,logits', '--dims', '1,4', '--steps', '150'];
+  const r = cli(...args, '--store', store, '--jobs', '2', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.deepEqual(s.variables, ['WX', 'YZ']);
+  assert.equal(s.split, 'test');
+  assert.equal(s.cells.length, 8);
+  // logits has 2 neurons: k = 4 does not fit there and is not run.
+  const skipped = s.cells.filter((c: { skipped?: string }) => c.skipped);
+  assert.deepEqual(
+    skipped.map((c: { variable: string; site: string; dims: number }) => `${c.variable}-${c.site}-${c.dims}`),
+    ['WX-logits-4', 'YZ-logits-4'],
+  );
+  for (const c of s.cells.filter((c: { skipped?: string }) => !c.skipped)) {
+    assert.ok(c.iia >= 0 && c.iia <= 1, JSON.stringify(c));
+    assert.ok(existsSync(path.join(c.runDir, 'report.json')), c.runDir);
+  }
+  // h1 holds both variables (the network computes them there); the output layer, after they are combined, does not.
+  for (const v of ['WX', 'YZ']) {
+    assert.equal(s.best[v].site, 'h1', JSON.stringify(s.best[v]));
+    const at = (site: string, dims: number) =>
+      s.cells.find(
+        (c: { variable: string; site: string; dims: number }) => c.variable === v && c.site === site && c.dims === dims,
+      );
+    assert.ok(
+      at('h1', 4).iia > at('logits', 1).iia + 0.2,
+      `${v}: h1 ${at('h1', 4).iia} vs logits ${at('logits', 1).iia}`,
+    );
+  }
+
+  const again = cli(...args, '--store', store);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /0 of 8 cells to train/);
+  assert.match(again.stdout, /best WX: h1, k=\d/);
+
+  const bad = cli('search', sample, '--run', std, '--sites', 'h7', '--dims', '2', '--store', store);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /search: the network has no site 'h7' — use some of h1, h2, logits/);
+});
