@@ -13,6 +13,7 @@ import { IITError, callerLocation, type SourceLocation } from './errors';
 import type { Feeds, Network } from './network';
 import type { OutputLoss } from './objectives';
 import type { OptimizerDecl, ScheduleDecl } from './optim';
+import { loadDeadlineSeconds, withDeadline } from './deadline';
 import type { Rng } from './rng';
 import type { Value } from './values';
 
@@ -250,6 +251,22 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
    * them. A stored run of other data (another size, seed or image set) is then not taken for this one's.
    */
   dataDigest(): string {
+    const deadline = loadDeadlineSeconds();
+    // The first pass of the equations over every input: where an equation that never returns would hang.
+    return withDeadline(
+      () => this.digestData(),
+      deadline,
+      () =>
+        new IITError(
+          'load',
+          `the causal model's equations did not finish on the data within ${deadline} s: an equation may loop forever`,
+          `make every equation terminate; a slow but finite model can have more time with IIT_LOAD_DEADLINE_S=${deadline * 4}`,
+          this.decl.model.location ?? this.location,
+        ),
+    );
+  }
+
+  private digestData(): string {
     const h = createHash('sha256');
     const data = this.decl.data ?? { train: this.decl.model.enumerateInputs() };
     for (const [name, s] of Object.entries(data)) {

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import Module from 'node:module';
+import { loadDeadlineSeconds, withDeadline } from './deadline';
 import path from 'node:path';
 import { build, type BuildFailure } from 'esbuild';
 import { IITError, type SourceLocation } from './errors';
@@ -91,8 +92,19 @@ export async function loadExperiment(file: string): Promise<Experiment> {
   process.exit = ((code?: number | string | null) => {
     throw new ExitCalled(code);
   }) as typeof process.exit;
+  const deadline = loadDeadlineSeconds();
   try {
-    mod._compile(code, abs);
+    withDeadline(
+      () => mod._compile(code, abs),
+      deadline,
+      () =>
+        new IITError(
+          'load',
+          `the experiment file did not finish loading within ${deadline} s: its top level (or an equation it calls) may loop forever`,
+          `make the loop end; a slow but finite file can have more time with IIT_LOAD_DEADLINE_S=${deadline * 4}`,
+          { file: abs, line: 1, column: 1 },
+        ),
+    );
   } catch (e) {
     if (e instanceof IITError) throw refine(e);
     if (e instanceof ExitCalled)
