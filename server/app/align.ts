@@ -23,9 +23,11 @@ export interface AlignRequest extends Omit<TrainRequest, 'from' | 'freeze' | 're
   variables?: string[];
 }
 
-/** Whether a configuration aligns some variable with a learned basis (rotate, lowRank). */
+/** Whether a configuration aligns some variable with learned parameters (rotate, lowRank, boundless, mask). */
 function learnsBasis(c: ResolvedConfig): boolean {
-  return Object.values(c.alignment).some((e) => e?.rotate !== undefined || e?.lowRank !== undefined);
+  return Object.values(c.alignment).some(
+    (e) => e?.rotate !== undefined || e?.lowRank !== undefined || e?.boundless !== undefined || e?.mask !== undefined,
+  );
 }
 
 /**

@@ -133,7 +133,11 @@ function openFrom(dir: string): RunDir {
  * interventions and probes learn, which start fresh. A network the run's weights do not fit is refused.
  */
 function startFrom(session: Session, from: RunDir): void {
-  const own = new Set([...session.alignment.parameters, ...(session.probes?.parameters ?? [])]);
+  const own = new Set([
+    ...session.alignment.parameters,
+    ...session.alignment.buffers,
+    ...(session.probes?.parameters ?? []),
+  ]);
   const saved = (() => {
     try {
       return from.readWeights();

@@ -9,7 +9,7 @@
 import type { CausalModel, Swap } from './causal';
 import { IITError, type SourceLocation } from './errors';
 import { INTERVENTIONS, kindsOf, type InterventionKindName, type SitePatch, type SiteVariable } from './interventions';
-import type { SubspaceDecl } from './interventions/subspace';
+import type { BoundlessDecl, MaskDecl, SubspaceDecl } from './interventions';
 import type { Network } from './network';
 import type { Value } from './values';
 
@@ -23,6 +23,10 @@ export interface AlignmentEntry {
   rotate?: SubspaceDecl;
   /** DAS with only an n × K orthonormal basis of the site learned (K: the dims of its variables in all). */
   lowRank?: SubspaceDecl;
+  /** Boundless DAS: a learned rotation whose coordinate range per variable is learned too (soft ends, annealed). */
+  boundless?: BoundlessDecl;
+  /** A learned sigmoid mask over the site's neurons (annealed). */
+  mask?: MaskDecl;
 }
 
 export type AlignmentDecl<M = Record<string, Value>> = { [K in keyof M]?: AlignmentEntry };
@@ -70,7 +74,10 @@ export class Alignment {
 
   /** Names (in the network's parameter map) of the parameters the interventions learn (rotations). */
   readonly parameters: string[] = [];
+  /** Names (in the network's buffers) of the interventions' untrained state (temperatures). */
+  readonly buffers: string[] = [];
   private readonly sitePlans = new Map<string, (swaps: { from: AlignedNeurons; to: AlignedNeurons }[]) => SitePatch>();
+  private readonly schedules: ((step: number, total: number) => void)[] = [];
 
   constructor(
     decl: AlignmentDecl,
@@ -128,7 +135,7 @@ export class Alignment {
         throw err(
           'overlap',
           `${variable} (${kind}) and ${other} (${site.kind}) are both at site ${entry.site}; ${kind === 'neuron' ? site.kind : kind} mixes every neuron of the site`,
-          `align the variables at ${entry.site} one way (all sliced, all rotate or all lowRank)`,
+          `align the variables at ${entry.site} one way (all sliced, or all with one of rotate, lowRank, boundless, mask)`,
           variable,
         );
       } else site.vars.push(v);
@@ -146,7 +153,9 @@ export class Alignment {
       const prepared = INTERVENTIONS[kind].prepare(vars, { site, shape: net.siteShape(site), net, seed, err });
       prepared.entries.forEach((a) => resolved.set(a.variable, a));
       this.parameters.push(...prepared.parameters);
+      this.buffers.push(...(prepared.buffers ?? []));
       this.sitePlans.set(site, (swaps) => prepared.plan(swaps));
+      if (prepared.schedule) this.schedules.push(prepared.schedule);
     }
     // In declaration order.
     for (const v of Object.keys(decl)) if (resolved.has(v)) this.entries.set(v, resolved.get(v)!);
@@ -192,7 +201,13 @@ export class Alignment {
   typedSwaps(): Swap[][] {
     const out: Swap[][] = [];
     for (const a of this.entries.values()) {
-      for (const b of this.entries.values()) if (a.type === b.type) out.push([{ from: a.variable, to: b.variable }]);
+      for (const b of this.entries.values()) {
+        if (a.type !== b.type) continue;
+        // Kinds whose extents are learned (boundless, mask) swap a variable only into itself.
+        const learned = [a, b].some((x) => INTERVENTIONS[x.kind].typedSwaps === false);
+        if (a !== b && learned) continue;
+        out.push([{ from: a.variable, to: b.variable }]);
+      }
     }
     return out;
   }
@@ -234,6 +249,11 @@ export class Alignment {
     );
     this.plans.set(key, plans);
     return plans;
+  }
+
+  /** Before training step `step` of `total`: the interventions' schedules (annealed temperatures). */
+  schedule(step: number, total: number): void {
+    for (const f of this.schedules) f(step, total);
   }
 
   dispose(): void {

@@ -8,7 +8,7 @@
  */
 import { IITError, type SourceLocation } from './errors';
 import type { AlignmentEntry } from './alignment';
-import type { SubspaceDecl } from './interventions';
+import type { BoundlessDecl, MaskDecl, SubspaceDecl, TemperatureDecl } from './interventions';
 import type {
   ConfigDecl,
   DatasetDecl,
@@ -42,10 +42,16 @@ const evalSampling: Shape = {
   keys: keys<Omit<SamplingDecl, 'intervention'>>()('impactful', 'guard', 'sourcesPerBase'),
 };
 const subspace: Shape = { keys: keys<SubspaceDecl>()('dims', 'offset', 'init') };
+const temperature: Shape = { keys: keys<TemperatureDecl>()('from', 'to') };
 const alignment: Shape = {
   each: {
-    keys: keys<AlignmentEntry>()('site', 'slice', 'rotate', 'lowRank'),
-    children: { rotate: subspace, lowRank: subspace },
+    keys: keys<AlignmentEntry>()('site', 'slice', 'rotate', 'lowRank', 'boundless', 'mask'),
+    children: {
+      rotate: subspace,
+      lowRank: subspace,
+      boundless: { keys: keys<BoundlessDecl>()('dims', 'offset', 'init', 'temperature'), children: { temperature } },
+      mask: { keys: keys<MaskDecl>()('temperature'), children: { temperature } },
+    },
   },
 };
 

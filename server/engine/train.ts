@@ -284,6 +284,7 @@ export class Trainer {
   /** One optimizer step; returns the losses per objective. */
   async trainStep(): Promise<Record<string, number>> {
     const s = this.session;
+    s.alignment.schedule(this.step, this.totalSteps);
     const w = s.config.objectives;
     const batch = this.nextBatch();
     const iitObjs = this.explicit

@@ -342,3 +342,78 @@ test('saving and reloading the parameters (rotation included) reproduces IIA exa
   assert.deepEqual(m2.train!.iia, m1.train!.iia);
   assert.equal(m2.train!.behavioral, m1.train!.behavioral);
 });
+
+test('boundless: the boundary moves, the temperature follows its schedule, R stays orthogonal; reloads exactly', async () => {
+  await tf.setBackend('cpu');
+  const steps = 60;
+  const exp = smallExperiment(
+    {
+      A: { site: 'h1', boundless: { dims: 2, temperature: { from: 10, to: 0.5 } } },
+      B: { site: 'h1', boundless: { dims: 2, temperature: { from: 10, to: 0.5 } } },
+    },
+    { freeze: 'network', steps, optimizer: { type: 'adam', lr: 0.05 } },
+  );
+  const session = new Session(exp, exp.resolve(), 3);
+  const trainer = new Trainer(session, 3);
+  try {
+    assert.deepEqual([...trainer.trainable.keys()].sort(), ['boundless.h1.bounds', 'boundless.h1.householder']);
+    const bounds = () => Array.from(session.net.params.get('boundless.h1.bounds')!.dataSync());
+    const temperature = () => session.net.buffers.get('boundless.h1.temperature')!.dataSync()[0]!;
+    assert.deepEqual(bounds(), [0, 2, 2, 4], 'the ends start at the declared ranges');
+    assert.equal(temperature(), 10);
+    const seen: number[] = [];
+    while (trainer.step < steps) {
+      await trainer.trainStep();
+      seen.push(temperature());
+    }
+    // Linear from `from` at the first step to `to` at the last.
+    seen.forEach((t, i) => assert.ok(Math.abs(t - (10 + (0.5 - 10) * (i / (steps - 1)))) < 1e-5, `step ${i}: ${t}`));
+    const moved = bounds().map((b, i) => Math.abs(b - [0, 2, 2, 4][i]!));
+    assert.ok(Math.max(...moved) > 1e-3, `the boundary moves (${bounds().map((b) => b.toFixed(3))})`);
+    const plan = session.alignment.plan([{ from: 'A', to: 'A' }])[0]!;
+    assert.equal(plan.kind, 'boundless');
+    assert.ok(tf.tidy(() => orthogonalityError((plan as { basis: HouseholderBasis }).basis.matrix())) < 1e-5);
+    // Typed swaps are refused: two learned ranges need not be of one size.
+    assert.throws(() => session.alignment.plan([{ from: 'A', to: 'B' }]), /boundless ranges are learned/);
+
+    // The temperature is a buffer: saved with the weights, so a reloaded run evaluates as it ended.
+    const saved = JSON.parse(JSON.stringify(await session.net.getParameters())) as Awaited<
+      ReturnType<Network['getParameters']>
+    >;
+    assert.equal(saved['boundless.h1.temperature']!.values[0], seen.at(-1));
+    const m1 = await evaluate(session, { seed: 1 });
+    const other = new Session(exp, exp.resolve(), 9);
+    other.net.setParameters(saved);
+    const m2 = await evaluate(other, { seed: 1 });
+    other.dispose();
+    assert.deepEqual(m2.train!.iia, m1.train!.iia);
+  } finally {
+    trainer.dispose();
+    session.dispose();
+  }
+});
+
+test('mask: a learned sigmoid mask over neurons trains alone in align mode and anneals', async () => {
+  await tf.setBackend('cpu');
+  const exp = smallExperiment(
+    { A: { site: 'h1', mask: {} }, B: { site: 'h1', mask: { temperature: {} } } },
+    { freeze: 'network', steps: 30, optimizer: { type: 'adam', lr: 0.1 } },
+  );
+  const session = new Session(exp, exp.resolve(), 3);
+  const trainer = new Trainer(session, 3);
+  try {
+    assert.deepEqual([...trainer.trainable.keys()], ['mask.h1.logits']);
+    const logits = session.net.params.get('mask.h1.logits')!;
+    assert.deepEqual(logits.shape, [2, 8]);
+    while (trainer.step < 30) await trainer.trainStep();
+    assert.ok(Math.max(...Array.from(logits.dataSync()).map(Math.abs)) > 1e-3, 'the mask logits move');
+    assert.ok(Math.abs(session.net.buffers.get('mask.h1.temperature')!.dataSync()[0]! - 0.1) < 1e-6);
+    assert.throws(() => session.alignment.plan([{ from: 'B', to: 'A' }]), /learned masks need not be of one size/);
+  } finally {
+    trainer.dispose();
+    session.dispose();
+  }
+  // A mask with a bad temperature is an alignment error on the declaration.
+  const bad = smallExperiment({ A: { site: 'h1', mask: { temperature: { to: 0 } } } });
+  assert.throws(() => new Session(bad, bad.resolve(), 0), /temperature\.to = 0/);
+});

@@ -4,7 +4,9 @@
  * declarationSchema.ts).
  */
 import type { InterventionKind, InterventionKindName, PatchOf, SiteVariable } from './kind';
+import { boundless } from './boundless';
 import { lowRank } from './lowRank';
+import { mask } from './mask';
 import { neuron } from './neuron';
 import { rotated } from './rotated';
 
@@ -12,12 +14,14 @@ export const INTERVENTIONS: { [K in InterventionKindName]: InterventionKind<Patc
   neuron,
   rotated,
   lowRank,
+  boundless,
+  mask,
 };
 
-/** The kinds an alignment entry selects with a key of its own (rotate, lowRank). */
+/** The kinds an alignment entry selects with a key of its own (rotate, lowRank, boundless, mask). */
 const KEYED = Object.values(INTERVENTIONS).filter((k) => k.key);
 
-/** The kinds an entry asks for: its keys among `rotate`, `lowRank`; none is the neuron block. */
+/** The kinds an entry asks for: its keys among `rotate`, `lowRank`, `boundless`, `mask`; none is the neuron block. */
 export function kindsOf(v: SiteVariable): InterventionKindName[] {
   const e = v.entry as unknown as Record<string, unknown>;
   return KEYED.filter((k) => e[k.key!] !== undefined).map((k) => k.name);
@@ -34,4 +38,7 @@ export type {
 } from './kind';
 export type { NeuronPatch } from './neuron';
 export type { SubspaceDecl, SubspacePatch } from './subspace';
+export type { BoundlessDecl, BoundlessPatch } from './boundless';
+export type { MaskDecl, MaskPatch } from './mask';
+export type { TemperatureDecl } from './temperature';
 export { HouseholderBasis } from './subspace';

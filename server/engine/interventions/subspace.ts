@@ -28,7 +28,7 @@
 import type { AlignedNeurons } from '../alignment';
 import { Rng } from '../rng';
 import { tf, type Tensor } from '../tf';
-import type { InterventionKind, PreparedSite } from './kind';
+import type { InterventionKind, PrepareContext, PreparedSite, SiteVariable } from './kind';
 
 /** `rotate: { dims }` / `lowRank: { dims }` of an alignment entry. */
 export interface SubspaceDecl {
@@ -85,10 +85,127 @@ export class HouseholderBasis {
   }
 }
 
-function siteSeed(seed: number, site: string): number {
+export function siteSeed(seed: number, site: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < site.length; i++) h = Math.imul(h ^ site.charCodeAt(i), 0x01000193);
   return (seed ^ h) >>> 0;
+}
+
+/** The alignment-entry keys whose value is a `SubspaceDecl`-like `{ dims, offset?, init? }`. */
+export type CoordKey = 'rotate' | 'lowRank' | 'boundless';
+
+/**
+ * Each variable's coordinates [a, a + dims) of the site's learned basis (width n): `offset`, else just after the
+ * previous variable's (declaration order). Out of range or overlapping coordinates are alignment errors.
+ */
+export function resolveCoords(vars: SiteVariable[], key: CoordKey, n: number, ctx: PrepareContext): [number, number][] {
+  const { site, err } = ctx;
+  let cursor = 0;
+  const coords = vars.map(({ variable, entry }): [number, number] => {
+    const d = entry[key]!;
+    const dims = d.dims;
+    if (!Number.isInteger(dims) || dims < 1 || dims > n) {
+      throw err(
+        'slice-out-of-range',
+        `${variable}'s ${key}.dims = ${dims}, but site ${site} has ${n} neurons`,
+        `use a whole number of dimensions from 1 to ${n}`,
+        variable,
+      );
+    }
+    const offset = d.offset ?? cursor;
+    if (!Number.isInteger(offset) || offset < 0 || offset + dims > n) {
+      throw err(
+        'slice-out-of-range',
+        `${variable}'s coordinates [${offset}, ${offset + dims}) of the ${key} basis are outside site ${site}'s ${n}`,
+        d.offset === undefined
+          ? `the variables at ${site} take ${offset + dims} coordinates in all; give them at most ${n}`
+          : `use 0 <= offset <= ${n - dims}`,
+        variable,
+      );
+    }
+    cursor = offset + dims;
+    return [offset, offset + dims];
+  });
+  coords.forEach(([a, b], i) => {
+    for (let j = 0; j < i; j++) {
+      const [c, d] = coords[j]!;
+      if (a < d && c < b) {
+        throw err(
+          'overlap',
+          `${vars[i]!.variable} [${a}, ${b}) and ${vars[j]!.variable} [${c}, ${d}) overlap in the ${key} basis of site ${site}`,
+          'give them disjoint coordinate ranges (leave offset out to place them one after another)',
+          vars[i]!.variable,
+        );
+      }
+    }
+  });
+  return coords;
+}
+
+/** The variables of a site whose intervention reads and writes every neuron of it, at their basis coordinates. */
+export function wholeSiteEntries(
+  vars: SiteVariable[],
+  kind: AlignedNeurons['kind'],
+  site: string,
+  shape: number[],
+  coords?: [number, number][],
+): AlignedNeurons[] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  return vars.map(({ variable, type }, i) => ({
+    variable,
+    site,
+    type,
+    kind,
+    ranges: shape.map((s): [number, number] => [0, s]),
+    shape,
+    flat: all,
+    siteShape: shape,
+    ...(coords ? { coords: coords[i] } : {}),
+  }));
+}
+
+/** The one init the variables of a site ask for ('random' unless said). */
+export function initOf(vars: SiteVariable[], key: CoordKey, { site, err }: PrepareContext): 'random' | 'identity' {
+  const inits = [...new Set(vars.map((v) => v.entry[key]!.init ?? 'random'))];
+  for (const init of inits) {
+    if (init !== 'random' && init !== 'identity')
+      throw err('bad-config', `${key}.init '${String(init)}'`, "use 'random' or 'identity'", vars[0]!.variable);
+  }
+  if (inits.length > 1) {
+    throw err(
+      'bad-config',
+      `the variables at site ${site} share one ${key} basis but ask for different inits (${inits.join(', ')})`,
+      'give them one init',
+      vars[0]!.variable,
+    );
+  }
+  return inits[0]!;
+}
+
+/**
+ * The reflection vectors [m, n] named `pname` in the network's parameters: made (seeded, or the identity) unless a
+ * parameter of that shape is there already. Kept in the network's parameters, so the optimizer, checkpoints and saved
+ * weights carry it; another Alignment on this network (a configuration check) reuses it.
+ */
+export function householderVectors(
+  pname: string,
+  m: number,
+  n: number,
+  init: 'random' | 'identity',
+  { site, net, seed }: PrepareContext,
+): tf.Variable {
+  const have = net.params.get(pname);
+  if (have && have.shape.join() === `${m},${n}`) return have;
+  const values = new Float32Array(m * n);
+  if (init === 'identity') for (let i = 0; i < m; i++) values[i * n + i] = 1;
+  else {
+    const rng = new Rng(siteSeed(seed, site));
+    for (let i = 0; i < values.length; i++) values[i] = rng.normal();
+  }
+  const vectors = tf.variable(tf.tensor(values, [m, n]), true, `${pname}_${uniq++}`);
+  net.params.set(pname, vectors);
+  return vectors;
 }
 
 /**
@@ -105,92 +222,16 @@ export function subspaceKind(
   return {
     name,
     key,
-    prepare(vars, { site, shape, net, seed, err }): PreparedSite {
+    prepare(vars, ctx): PreparedSite {
+      const { site, shape } = ctx;
       const n = shape.reduce((a, b) => a * b, 1);
-      let cursor = 0;
-      const coords = vars.map(({ variable, entry }): [number, number] => {
-        const d = entry[key]!;
-        const dims = d.dims;
-        if (!Number.isInteger(dims) || dims < 1 || dims > n) {
-          throw err(
-            'slice-out-of-range',
-            `${variable}'s ${key}.dims = ${dims}, but site ${site} has ${n} neurons`,
-            `use a whole number of dimensions from 1 to ${n}`,
-            variable,
-          );
-        }
-        const offset = d.offset ?? cursor;
-        if (!Number.isInteger(offset) || offset < 0 || offset + dims > n) {
-          throw err(
-            'slice-out-of-range',
-            `${variable}'s coordinates [${offset}, ${offset + dims}) of the ${key} basis are outside site ${site}'s ${n}`,
-            d.offset === undefined
-              ? `the variables at ${site} take ${offset + dims} coordinates in all; give them at most ${n}`
-              : `use 0 <= offset <= ${n - dims}`,
-            variable,
-          );
-        }
-        cursor = offset + dims;
-        return [offset, offset + dims];
-      });
-      coords.forEach(([a, b], i) => {
-        for (let j = 0; j < i; j++) {
-          const [c, d] = coords[j]!;
-          if (a < d && c < b) {
-            throw err(
-              'overlap',
-              `${vars[i]!.variable} [${a}, ${b}) and ${vars[j]!.variable} [${c}, ${d}) overlap in the ${key} basis of site ${site}`,
-              'give them disjoint coordinate ranges (leave offset out to place them one after another)',
-              vars[i]!.variable,
-            );
-          }
-        }
-      });
-      const inits = [...new Set(vars.map((v) => v.entry[key]!.init ?? 'random'))];
-      for (const init of inits) {
-        if (init !== 'random' && init !== 'identity')
-          throw err('bad-config', `${key}.init '${String(init)}'`, "use 'random' or 'identity'", vars[0]!.variable);
-      }
-      if (inits.length > 1) {
-        throw err(
-          'bad-config',
-          `the variables at site ${site} share one ${key} basis but ask for different inits (${inits.join(', ')})`,
-          'give them one init',
-          vars[0]!.variable,
-        );
-      }
+      const coords = resolveCoords(vars, key, n, ctx);
       const K = Math.max(...coords.map(([, b]) => b));
-      const m = reflections(n, K);
       const pname = `${key}.${site}.householder`;
-      let vectors = net.params.get(pname);
-      if (!vectors || vectors.shape.join() !== `${m},${n}`) {
-        const init = new Float32Array(m * n);
-        if (inits[0] === 'identity') for (let i = 0; i < m; i++) init[i * n + i] = 1;
-        else {
-          const rng = new Rng(siteSeed(seed, site));
-          for (let i = 0; i < init.length; i++) init[i] = rng.normal();
-        }
-        vectors = tf.variable(tf.tensor(init, [m, n]), true, `${pname}_${uniq++}`);
-        // Kept in the network's parameters, so the optimizer, checkpoints and saved weights carry it;
-        // another Alignment on this network (a configuration check) reuses it.
-        net.params.set(pname, vectors);
-      }
+      const vectors = householderVectors(pname, reflections(n, K), n, initOf(vars, key, ctx), ctx);
       const basis = new HouseholderBasis(vectors, fullBasis ? n : K);
-      const all = Int32Array.from({ length: n }, (_, i) => i);
-      const entries = vars.map(({ variable, type }, i): AlignedNeurons => ({
-        variable,
-        site,
-        type,
-        kind: name,
-        // The intervention reads and writes every neuron of the site.
-        ranges: shape.map((s): [number, number] => [0, s]),
-        shape,
-        flat: all,
-        siteShape: shape,
-        coords: coords[i],
-      }));
       return {
-        entries,
+        entries: wholeSiteEntries(vars, name, site, shape, coords),
         parameters: [pname],
         plan: (swaps) => ({
           kind: name,
