@@ -40,6 +40,8 @@ export function describeExperiment(exp: Experiment, session: Session): Experimen
       ranges: a.ranges,
       neurons: a.flat.length,
       type: a.type,
+      kind: a.kind,
+      ...(a.coords ? { coords: a.coords } : {}),
     })),
     output: { variable: session.head.variable, loss: session.head.loss },
     configs: exp.configNames,

@@ -216,9 +216,10 @@ async function cmdInspect(file: string, flags: Record<string, string | true>): P
       'sites:',
       ...info.sites.map((s) => `  ${s.name.padEnd(8)} [${s.shape.join(', ')}]`),
       'alignment:',
-      ...info.alignment.map(
-        (a) =>
-          `  ${a.variable.padEnd(8)} ${a.site}${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}  ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`,
+      ...info.alignment.map((a) =>
+        a.kind === 'neuron'
+          ? `  ${a.variable.padEnd(8)} ${a.site}${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')}  ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`
+          : `  ${a.variable.padEnd(8)} ${a.site} ${a.kind}${a.coords ? ` [${a.coords[0]}:${a.coords[1]}]` : ''} of ${a.neurons} neurons (learned)`,
       ),
       `output: ${info.output.variable} (${info.output.loss})`,
       `configurations: ${info.configs.join(', ')}`,

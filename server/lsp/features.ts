@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { SymbolKind, type CodeLens, type DocumentSymbol, type Hover, type Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { ExperimentInfo } from '../protocol/results';
+import type { AlignmentInfo, ExperimentInfo } from '../protocol/results';
 import type { SourceIndex } from '../source/index';
 import type { LastReport } from './lastReports';
 
@@ -30,10 +30,7 @@ export function hover(
     `values: ${v.values} (${v.size} value${v.size === 1 ? '' : 's'})${v.parents.length ? ` · parents: ${v.parents.join(', ')}` : ''}`,
     `type group: ${v.type}${group.length > 1 ? ` (${group.join(', ')})` : ''}`,
   ];
-  if (a)
-    parts.push(
-      `neurons: site \`${a.site}\` ${a.ranges.map(([s, e]) => `[${s}:${e}]`).join('')} — ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`,
-    );
+  if (a) parts.push(alignmentLine(a));
   else if (v.role === 'intermediate') parts.push('not aligned');
   if (last && a) {
     for (const [split, m] of Object.entries(last.report.metrics)) {
@@ -48,6 +45,24 @@ export function hover(
     }
   }
   return { contents: { kind: 'markdown', value: parts.join('\n\n') } };
+}
+
+/** Where a variable is aligned: its neuron block, or its coordinates of a learned basis (DAS). */
+export function alignmentLine(a: AlignmentInfo): string {
+  const site = `site \`${a.site}\``;
+  const [s, e] = a.coords ?? [0, 0];
+  switch (a.kind) {
+    case 'rotated':
+      return `rotation (DAS): k = ${e - s} coordinates [${s}:${e}] of a learned rotation of ${site} (${a.neurons} neurons)`;
+    case 'lowRank':
+      return `low-rank (DAS): k = ${e - s} coordinates [${s}:${e}] of a learned orthonormal basis of ${site} (${a.neurons} neurons)`;
+    case 'boundless':
+      return `boundless DAS: a learned rotation of ${site} (${a.neurons} neurons); the range starts at [${s}:${e}], its ends are learned (the run's weights, \`boundless.${a.site}.bounds\`)`;
+    case 'mask':
+      return `mask: a learned sigmoid mask over the ${a.neurons} neurons of ${site}`;
+    default:
+      return `neurons: ${site} ${a.ranges.map(([x, y]) => `[${x}:${y}]`).join('')} — ${a.neurons} neuron${a.neurons === 1 ? '' : 's'}`;
+  }
 }
 
 /** Train, Evaluate and Debug intervention above `experiment({`. */

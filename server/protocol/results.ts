@@ -111,6 +111,10 @@ export interface AlignmentInfo {
   ranges: [number, number][];
   neurons: number;
   type: string;
+  /** The intervention kind: a neuron block (`neuron`), or a learned one (DAS: `rotated`, `lowRank`, `boundless`, `mask`). */
+  kind: 'neuron' | 'rotated' | 'lowRank' | 'boundless' | 'mask';
+  /** rotated, lowRank, boundless: the variable's coordinates [start, end) in the learned basis (boundless: where they start). */
+  coords?: [number, number];
 }
 
 /** The engine's view of an experiment file (the CLI's `inspect --json`, iit/experimentInfo). */
