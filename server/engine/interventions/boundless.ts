@@ -104,11 +104,7 @@ export const boundless: InterventionKind<BoundlessPatch> = {
 
   patch(base, source, p, memo) {
     const n = p.basis.width;
-    let q = memo?.get(p.basis);
-    if (!q) {
-      q = p.basis.matrix();
-      memo?.set(p.basis, q);
-    }
+    const q = p.basis.matrixIn(memo);
     const w = boundaryWeights(p.bounds, p.rows, n, p.temperature);
     const b = tf.reshape(base, [-1, n]);
     const d = tf.sub(tf.reshape(source, [-1, n]), b);

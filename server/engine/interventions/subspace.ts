@@ -28,7 +28,7 @@
 import type { AlignedNeurons } from '../alignment';
 import { Rng } from '../rng';
 import { tf, type Tensor } from '../tf';
-import type { InterventionKind, PrepareContext, PreparedSite, SiteVariable } from './kind';
+import type { InterventionKind, PatchMemo, PrepareContext, PreparedSite, SiteVariable } from './kind';
 
 /** `rotate: { dims }` / `lowRank: { dims }` of an alignment entry. */
 export interface SubspaceDecl {
@@ -66,6 +66,16 @@ export class HouseholderBasis {
 
   get width(): number {
     return this.vectors.shape[1]!;
+  }
+
+  /** `matrix()`, built once per interchange pass: `memo` keeps it for the pass's other patches. */
+  matrixIn(memo?: PatchMemo): Tensor {
+    let q = memo?.get(this);
+    if (!q) {
+      q = this.matrix();
+      memo?.set(this, q);
+    }
+    return q;
   }
 
   /** Q [n, K]: orthonormal columns (differentiable in the vectors). */
@@ -246,11 +256,7 @@ export function subspaceKind(
 
     patch(base, source, p, memo) {
       const n = p.basis.width;
-      let q = memo?.get(p.basis);
-      if (!q) {
-        q = p.basis.matrix();
-        memo?.set(p.basis, q);
-      }
+      const q = p.basis.matrixIn(memo);
       const cols = (rs: [number, number][]) => {
         const parts = rs.map(([a, b]) => tf.slice(q, [0, a], [n, b - a]));
         return parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
