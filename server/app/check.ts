@@ -28,10 +28,23 @@ function checkConfigs(exp: Experiment, session: Session): void {
   }
 }
 
+/**
+ * Encodes the first rows of every split, so that an encoder giving NaN or ±Infinity (encode checks every row it
+ * encodes, encodeBatch its first batch) is a diagnostic on its line now, not a NaN loss in a training later. Small
+ * splits were encoded whole when the session was built.
+ */
+function encodeFirstRows(session: Session): void {
+  for (const split of session.splits.values()) {
+    const rows = Int32Array.from({ length: Math.min(64, split.size) }, (_, i) => i);
+    Object.values(split.features(rows)).forEach((t) => t.dispose());
+  }
+}
+
 export async function checkExperiment(file: string, config?: string): Promise<ExperimentInfo> {
   const { exp, session } = await openExperiment({ file, config, backend: 'cpu' });
   try {
     if (config === undefined) checkConfigs(exp, session);
+    encodeFirstRows(session);
     return describeExperiment(exp, session);
   } finally {
     session.dispose();

@@ -96,7 +96,7 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
 
   private encoder(): (inputs: Setting<M>[]) => Feeds {
     const d = this.experiment.decl;
-    if (d.encodeBatch) return d.encodeBatch;
+    if (d.encodeBatch) return this.checkedBatches(d.encodeBatch);
     const names = Object.keys(this.net.inputs);
     if (names.length !== 1) {
       throw new IITError(
@@ -137,6 +137,36 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
         buf.set(f as ArrayLike<number>, r * size);
       });
       return { [name]: tf.tensor(buf, [inputs.length, ...shape]) };
+    };
+  }
+
+  /**
+   * `encodeBatch` with its first batch read back and checked: a NaN or ±Infinity there would surface later as a NaN
+   * loss blamed on the training settings. Later batches are not read back (that would stall every step).
+   */
+  private checkedBatches(encodeBatch: (inputs: Setting<M>[]) => Feeds): (inputs: Setting<M>[]) => Feeds {
+    let checked = false;
+    return (inputs) => {
+      const feeds = encodeBatch(inputs);
+      if (checked || inputs.length === 0) return feeds;
+      checked = true;
+      for (const [name, t] of Object.entries(feeds)) {
+        const v = t.dataSync();
+        const per = v.length / inputs.length;
+        for (let i = 0; i < v.length; i++) {
+          if (Number.isFinite(v[i])) continue;
+          const x = inputs[Math.floor(i / per)]!;
+          Object.values(feeds).forEach((f) => f.dispose());
+          throw new IITError(
+            'bad-config',
+            `encodeBatch() gave ${v[i]} in input ${name} (element ${i % per}) for ${this.experiment.model.formatSetting(x)}`,
+            'return finite numbers (look for a division by zero or a missing value)',
+            this.experiment.location,
+            'encodeBatch',
+          );
+        }
+      }
+      return feeds;
     };
   }
 

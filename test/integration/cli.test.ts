@@ -121,6 +121,7 @@ const bad: [string, RegExp][] = [
     /input space has 20000002 settings.*declare the data the runs use: data: \{ train, test \}/,
   ],
   ['nan-encode.ts:8:3', /encode\(\) gave NaN as feature 0 for \{X1=F, X2=F\}.*division by zero/],
+  ['nan-encode-batch.ts:8:3', /encodeBatch\(\) gave NaN in input x \(element 0\) for \{X1=F, X2=F\}.*division by zero/],
 ];
 
 for (const [where, message] of bad) {

@@ -177,6 +177,18 @@ test('a worker that runs out of memory is an error diagnostic; the server stays 
   }
 });
 
+for (const [file, what] of [
+  ['nan-encode.ts', /^encode\(\) gave NaN as feature 0 for \{X1=F, X2=F\}/],
+  ['nan-encode-batch.ts', /^encodeBatch\(\) gave NaN in input x \(element 0\) for \{X1=F, X2=F\}/],
+] as const) {
+  test(`NaN from the encoder is a diagnostic on its line, not a NaN loss later: ${file}`, async () => {
+    const ds = await diagnosticsOf(`test/fixtures/bad/${file}`);
+    assert.equal(ds.length, 1, JSON.stringify(ds));
+    assert.match(ds[0]!.message, what);
+    assert.equal(ds[0]!.range.start.line, 7, 'the encode / encodeBatch line');
+  });
+}
+
 test('a syntax error is placed where esbuild finds it', async () => {
   const [d] = await diagnosticsOf('test/fixtures/bad/syntax.ts');
   assert.equal(d!.code, 'syntax');
