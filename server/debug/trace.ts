@@ -64,6 +64,11 @@ export interface Trace {
   basePass: Record<string, TensorValue>;
   siteBefore: TensorValue;
   siteAfter: TensorValue;
+  /**
+   * A learned basis (rotate, lowRank, boundless): the site in that basis (Qᵀx, one number per basis coordinate), for
+   * the source, the base before and the base after the patch, and the coordinates the swap moves ([start, end) each).
+   */
+  rotated?: { source: TensorValue; before: TensorValue; after: TensorValue; coords: [number, number][] };
   patchedPass: Record<string, TensorValue>;
   // (6)
   logits: number[];
@@ -155,7 +160,13 @@ export async function computeTrace(
     const logits = patched[net.output]!;
     const probs =
       session.head.loss === 'sigmoid' ? tf.sigmoid(tf.reshape(logits, [-1])) : tf.softmax(tf.reshape(logits, [1, -1]));
-    return { src, own, after, patched, logits, probs, pred: predict(session.head, logits) };
+    // In a learned basis the swap is of coordinates, not neurons: show the site in that basis too.
+    const basis = 'basis' in plan ? plan.basis.matrix() : undefined;
+    const inBasis = (t: Tensor) => (basis ? tf.matMul(tf.reshape(t, [1, -1]), basis) : undefined);
+    const rot = basis
+      ? { source: inBasis(src[site]!)!, before: inBasis(own[site]!)!, after: inBasis(after)! }
+      : undefined;
+    return { src, own, after, patched, logits, probs, pred: predict(session.head, logits), rot };
   });
   try {
     const logits = Array.from(await scope.logits.data());
@@ -186,6 +197,16 @@ export async function computeTrace(
       basePass: await readAll(scope.own),
       siteBefore: await read(scope.own[site]!),
       siteAfter: await read(scope.after),
+      ...(scope.rot
+        ? {
+            rotated: {
+              source: await read(scope.rot.source),
+              before: await read(scope.rot.before),
+              after: await read(scope.rot.after),
+              coords: swaps.map((s) => session.alignment.get(s.to).coords!),
+            },
+          }
+        : {}),
       patchedPass: await readAll(scope.patched),
       logits,
       probabilities,

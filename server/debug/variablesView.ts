@@ -36,6 +36,11 @@ export interface ViewEdits {
 }
 
 /** A tensor's node: expands along its first axis down to single values. */
+/** `[0:4]`, `[0:4] [4:8]`: the basis coordinates a swap moves. */
+function coordsText(cs: [number, number][]): string {
+  return cs.map(([a, b]) => `[${a}:${b}]`).join(' ');
+}
+
 export function tensorNode(name: string, t: TensorValue): ViewNode {
   const children = (): ViewNode[] => {
     const [n = t.values.length, ...rest] = t.shape.length ? t.shape : [t.values.length];
@@ -194,6 +199,16 @@ export class VariablesView {
         return [
           tensorNode(`${t.site} before patch`, t.siteBefore),
           tensorNode(`${t.site} after patch`, t.siteAfter),
+          ...(t.rotated
+            ? [
+                tensorNode(`${t.site} before patch, learned basis`, t.rotated.before),
+                tensorNode(
+                  `${t.site} after patch, learned basis (${coordsText(t.rotated.coords)} from the source)`,
+                  t.rotated.after,
+                ),
+                tensorNode(`${t.site} of the source, learned basis`, t.rotated.source),
+              ]
+            : []),
           ...Object.entries(t.patchedPass).map(([k, x]) => tensorNode(k, x)),
         ];
       default:

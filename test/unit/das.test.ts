@@ -417,3 +417,27 @@ test('mask: a learned sigmoid mask over neurons trains alone in align mode and a
   const bad = smallExperiment({ A: { site: 'h1', mask: { temperature: { to: 0 } } } });
   assert.throws(() => new Session(bad, bad.resolve(), 0), /temperature\.to = 0/);
 });
+
+test('the debugger shows a rotated swap in the learned basis: the swapped coordinates are the source’s, the rest the base’s', async () => {
+  await tf.setBackend('cpu');
+  const { computeTrace } = await import('../../server/debug/trace');
+  const exp = smallExperiment({ A: { site: 'h1', rotate: { dims: 3 } }, B: { site: 'h1', rotate: { dims: 3 } } });
+  const session = new Session(exp, exp.resolve(), 6);
+  try {
+    const t = await computeTrace(session, { input: { X: 1, Y: 2 } }, { input: { X: 3, Y: 0 } }, [
+      { from: 'A', to: 'A' },
+    ]);
+    assert.ok(t.rotated, 'a learned basis is shown');
+    assert.deepEqual(t.rotated.coords, [[0, 3]]);
+    const { before, after, source } = t.rotated;
+    assert.equal(after.values.length, 8);
+    after.values.forEach((x, i) => {
+      const want = i < 3 ? source.values[i]! : before.values[i]!;
+      assert.ok(Math.abs(x - want) < 1e-5, `coordinate ${i}: ${x} vs ${want}`);
+    });
+    // The neuron basis moves everywhere (a rotation mixes every neuron), unlike a neuron-block swap.
+    assert.ok(t.siteAfter.values.some((x, i) => Math.abs(x - t.siteBefore.values[i]!) > 1e-6));
+  } finally {
+    session.dispose();
+  }
+});
