@@ -6,6 +6,7 @@
  */
 import type { AlignmentDecl } from '../engine/alignment';
 import { IITError } from '../engine/errors';
+import { INTERVENTIONS } from '../engine/interventions';
 import type { Experiment, ResolvedConfig } from '../engine/experiment';
 import { loadExperiment, located } from './open';
 import { trainRun, type TrainOutcome, type TrainRequest } from './train';
@@ -23,11 +24,12 @@ export interface AlignRequest extends Omit<TrainRequest, 'from' | 'freeze' | 're
   variables?: string[];
 }
 
-/** Whether a configuration aligns some variable with learned parameters (rotate, lowRank, boundless, mask). */
+/** The alignment-entry keys of the learned intervention kinds (rotate, lowRank, boundless, mask). */
+const LEARNED_KEYS = Object.values(INTERVENTIONS).flatMap((k) => (k.key ? [k.key] : []));
+
+/** Whether a configuration aligns some variable with a learned intervention kind. */
 function learnsBasis(c: ResolvedConfig): boolean {
-  return Object.values(c.alignment).some(
-    (e) => e?.rotate !== undefined || e?.lowRank !== undefined || e?.boundless !== undefined || e?.mask !== undefined,
-  );
+  return Object.values(c.alignment).some((e) => e && LEARNED_KEYS.some((k) => e[k] !== undefined));
 }
 
 /**

@@ -4,9 +4,13 @@
  * train at most `n` at a time, and side by side each is an `iit-studio` child process that cannot outlive the grid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { wasmThreadsWanted } from '../compute/backends';
+import type { Experiment, ResolvedConfig } from '../engine/experiment';
 import type { Report } from '../engine/report';
 import { readRun } from '../runs/list';
 import { readRunConfig } from '../runs/runDir';
+import { activateBackend, kernelsNeeded } from './backend';
 
 function stable(x: unknown): string {
   return JSON.stringify(x);
@@ -37,6 +41,16 @@ export async function pool<T>(items: T[], n: number, work: (item: T) => Promise<
   };
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, lane));
   if (failed !== undefined) throw failed;
+}
+
+/**
+ * Runs side by side when unset: one per core (per `IIT_WASM_THREADS` cores) where the backend runs on the CPU
+ * (wasm, cpu), since each run uses one; one where it is a GPU (or libtensorflow, threaded itself).
+ */
+export async function defaultJobs(exp: Experiment, config: ResolvedConfig, backend?: string): Promise<number> {
+  const used = await activateBackend(backend ?? 'auto', undefined, await kernelsNeeded(exp, config, 0));
+  const threads = used === 'wasm' ? wasmThreadsWanted() : 1;
+  return used === 'wasm' || used === 'cpu' ? Math.max(1, Math.floor(os.availableParallelism() / threads)) : 1;
 }
 
 /** How to start `iit-studio` for a child run: the Node executable and the arguments before the command. */

@@ -6,7 +6,6 @@
  * `table`; with `jobs` > 1 cells train side by side as `iit-studio align` processes.
  */
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { IITError } from '../engine/errors';
 import type { Metrics } from '../engine/metrics';
@@ -16,7 +15,7 @@ import { readRun } from '../runs/list';
 import { deleteRun } from '../runs/remove';
 import { readRunConfig, RunDir } from '../runs/runDir';
 import { alignConfig, alignRun, placed } from './align';
-import { pool, runChild, sameRun, storedRun, type CliCommand } from './cells';
+import { defaultJobs, pool, runChild, sameRun, storedRun, type CliCommand } from './cells';
 import { loadExperiment, located, resolveConfig } from './open';
 import { trainRun, type RunHooks } from './train';
 
@@ -174,7 +173,7 @@ export async function runSearch(req: SearchRequest): Promise<SearchResult> {
   const pending = cells.filter((c) => !c.skipped && c.iia === undefined);
   const jobs = Math.min(
     Math.max(1, pending.length),
-    req.jobs ?? (req.cli && pending.length > 1 ? Math.max(1, os.availableParallelism()) : 1),
+    req.jobs ?? (req.cli && pending.length > 1 ? await defaultJobs(exp, config, req.backend) : 1),
   );
   if (jobs > 1 && !req.cli) throw new Error('runSearch: jobs > 1 needs req.cli to start child runs');
   req.log?.(`${pending.length} of ${cells.length} cells to train${jobs > 1 ? `, ${jobs} at a time` : ''}`);

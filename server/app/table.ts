@@ -11,9 +11,7 @@
  * `iit-studio train` process (wasm and cpu use one core per run).
  */
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { wasmThreadsWanted } from '../compute/backends';
 import { IITError } from '../engine/errors';
 import type { Experiment, ResolvedConfig } from '../engine/experiment';
 import type { Metrics } from '../engine/metrics';
@@ -23,9 +21,8 @@ import { PAPER_TABLE1, type TableNumbers } from '../pvr/paper';
 import { plainName as slug } from '../runs/layout';
 import { readRun } from '../runs/list';
 import { deleteRun } from '../runs/remove';
-import { activateBackend, kernelsNeeded } from './backend';
 import { loadExperiment, located } from './open';
-import { pool, runChild, sameRun, storedRun, type CliCommand } from './cells';
+import { defaultJobs, pool, runChild, sameRun, storedRun, type CliCommand } from './cells';
 import { reportData, trainRun, type TrainRequest } from './train';
 
 export interface Stat {
@@ -164,16 +161,6 @@ function split(m: Metrics, name: string, file: string, config: string): { behavi
   return { behavioral: 100 * s.behavioral, iia: 100 * s.iia.overall };
 }
 
-/**
- * Runs side by side when unset: one per core (per `IIT_WASM_THREADS` cores) where the backend runs on the CPU
- * (wasm, cpu), since each run uses one; one where it is a GPU (or libtensorflow, threaded itself).
- */
-async function defaultJobs(exp: Experiment, config: ResolvedConfig, req: TableRequest): Promise<number> {
-  const backend = await activateBackend(req.backend ?? 'auto', undefined, await kernelsNeeded(exp, config, 0));
-  const threads = backend === 'wasm' ? wasmThreadsWanted() : 1;
-  return backend === 'wasm' || backend === 'cpu' ? Math.max(1, Math.floor(os.availableParallelism() / threads)) : 1;
-}
-
 /** `iit-studio train … --out dir` (or `--resume dir`) in a child process (`runChild`). */
 function trainInChild(req: TableRequest, config: string, seed: number, dir: string, resume: boolean): Promise<void> {
   const args = [
@@ -235,7 +222,8 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
   const pending = cellsToFill.filter((c) => !c.report);
   const jobs = Math.min(
     Math.max(1, pending.length),
-    req.jobs ?? (req.cli && pending.length > 1 ? await defaultJobs(exp, resolved.get(pending[0]!.config)!, req) : 1),
+    req.jobs ??
+      (req.cli && pending.length > 1 ? await defaultJobs(exp, resolved.get(pending[0]!.config)!, req.backend) : 1),
   );
   if (jobs > 1) req.log?.(`${pending.length} runs to train, ${jobs} at a time`);
   const trainOne = async (c: Cell): Promise<void> => {

@@ -59,26 +59,13 @@ export const boundless: InterventionKind<BoundlessPatch> = {
       bounds = tf.variable(tf.tensor2d(coords.flat(), [vars.length, 2]), true, `${bname}_${uniq++}`);
       net.params.set(bname, bounds);
     }
-    const decls = vars.map((v) => JSON.stringify(v.entry.boundless!.temperature ?? {}));
-    if (new Set(decls).size > 1)
-      throw err(
-        'bad-config',
-        `the variables at site ${site} share one boundless rotation but ask for different temperatures`,
-        'give them one temperature schedule',
-        vars[0]!.variable,
-      );
-    const t = temperatureBuffer(
-      `boundless.${site}.temperature`,
-      vars[0]!.entry.boundless!.temperature,
-      vars[0]!.variable,
-      ctx,
-    );
+    const t = temperatureBuffer('boundless', vars, ctx);
     const row = new Map(vars.map((v, i) => [v.variable, i]));
     const b = bounds;
     return {
       entries: wholeSiteEntries(vars, 'boundless', site, shape, coords),
       parameters: [hname, bname],
-      buffers: [`boundless.${site}.temperature`],
+      buffers: [t.name],
       plan: (swaps: { from: AlignedNeurons; to: AlignedNeurons }[]) => {
         const typed = swaps.find((s) => s.from.variable !== s.to.variable);
         if (typed)

@@ -42,20 +42,13 @@ export const mask: InterventionKind<MaskPatch> = {
       logits = tf.variable(tf.zeros([vars.length, n]), true, `${lname}_${uniq++}`);
       net.params.set(lname, logits);
     }
-    if (new Set(vars.map((v) => JSON.stringify(v.entry.mask!.temperature ?? {}))).size > 1)
-      throw err(
-        'bad-config',
-        `the variables at site ${site} ask for different mask temperatures`,
-        'give them one temperature schedule',
-        vars[0]!.variable,
-      );
-    const t = temperatureBuffer(`mask.${site}.temperature`, vars[0]!.entry.mask!.temperature, vars[0]!.variable, ctx);
+    const t = temperatureBuffer('mask', vars, ctx);
     const row = new Map(vars.map((v, i) => [v.variable, i]));
     const l = logits;
     return {
       entries: wholeSiteEntries(vars, 'mask', site, shape),
       parameters: [lname],
-      buffers: [`mask.${site}.temperature`],
+      buffers: [t.name],
       plan: (swaps: { from: AlignedNeurons; to: AlignedNeurons }[]) => {
         const typed = swaps.find((s) => s.from.variable !== s.to.variable);
         if (typed)

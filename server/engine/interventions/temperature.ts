@@ -5,7 +5,7 @@
  * evaluates at the temperature it ended with.
  */
 import { tf } from '../tf';
-import type { PrepareContext } from './kind';
+import type { PrepareContext, SiteVariable } from './kind';
 
 export interface TemperatureDecl {
   /** Default 50. */
@@ -24,14 +24,26 @@ export function temperatureAt(t: Required<TemperatureDecl>, step: number, total:
 
 let uniq = 0;
 
-/** The checked schedule and its buffer `name` (made at `from`, or the one the network has). */
+/**
+ * The site's one schedule (its variables' `<key>.temperature`, which must agree), checked, and its buffer
+ * `<key>.<site>.temperature` (made at `from`, or the one the network has).
+ */
 export function temperatureBuffer(
-  name: string,
-  decl: TemperatureDecl | undefined,
-  variable: string,
-  { net, err }: PrepareContext,
-): { schedule: Required<TemperatureDecl>; value: tf.Variable } {
-  const schedule = { ...DEFAULT_TEMPERATURE, ...decl };
+  key: 'boundless' | 'mask',
+  vars: SiteVariable[],
+  { site, net, err }: PrepareContext,
+): { name: string; schedule: Required<TemperatureDecl>; value: tf.Variable } {
+  const decls = vars.map((v) => v.entry[key]!.temperature);
+  const variable = vars[0]!.variable;
+  if (new Set(decls.map((d) => JSON.stringify(d ?? {}))).size > 1)
+    throw err(
+      'bad-config',
+      `the variables at site ${site} share one ${key} intervention but ask for different temperatures`,
+      'give them one temperature schedule',
+      variable,
+    );
+  const name = `${key}.${site}.temperature`;
+  const schedule = { ...DEFAULT_TEMPERATURE, ...decls[0] };
   for (const [k, v] of Object.entries(schedule))
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
       throw err(
@@ -45,5 +57,5 @@ export function temperatureBuffer(
     value = tf.variable(tf.scalar(schedule.from), false, `${name}_${uniq++}`);
     net.buffers.set(name, value);
   }
-  return { schedule, value };
+  return { name, schedule, value };
 }
