@@ -101,6 +101,16 @@ const importRules = [
     ],
   ),
   restrict(
+    'server/cluster',
+    ['server/cluster/**'],
+    [
+      only(
+        ['node:', String.raw`\./`, String.raw`\.\./(protocol|runs)(/|$)`],
+        'server/cluster imports only Node built-ins, server/protocol, server/runs and its own files: the language server reads a sweep with it, so no engine, TensorFlow.js or front end',
+      ),
+    ],
+  ),
+  restrict(
     'server/source',
     ['server/source/**'],
     [

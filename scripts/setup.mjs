@@ -39,6 +39,11 @@ const NEEDS = [
       existsSync('/usr/bin/chromium') && ['ripgrep', 'libkrb5-dev'].every((p) => debVersion(p) !== undefined),
   },
   { what: 'Mesa >= 25 with lavapipe (WebGPU tests on the CPU)', step: '.ci/install-mesa.sh', present: lavapipe },
+  {
+    what: 'Slurm and munge (the sweep tests start a single-node cluster)',
+    step: '.ci/install-slurm.sh',
+    present: () => ['slurmctld', 'slurmd', 'slurm-client', 'munge'].every((p) => debVersion(p) !== undefined),
+  },
 ];
 
 const mayInstall = () =>

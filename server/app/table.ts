@@ -173,8 +173,35 @@ function trainInChild(req: TableRequest, config: string, seed: number, dir: stri
   return runChild(req.cli!, args, `table: the run ${config} seed ${seed}`);
 }
 
-export async function runTable(req: TableRequest): Promise<TableResult> {
-  const t0 = performance.now();
+/** A table's grid before anything trains: the experiment, its configurations as resolved, the store and the cells. */
+export interface TableGrid {
+  exp: Experiment;
+  /** The experiment file (absolute). */
+  file: string;
+  configs: string[];
+  resolved: Map<string, ResolvedConfig>;
+  store: string;
+  /** The data digest every cell's run records. */
+  data: string;
+  cells: { config: string; seed: number; dir: string }[];
+}
+
+/** The store of a table (and of a sweep): `.iit/tables/<experiment>[-<data set>]` unless given. */
+export function tableStore(exp: Experiment, store?: string): string {
+  const dataset = exp.decl.dataset?.name;
+  return path.resolve(store ?? path.join('.iit', 'tables', slug(dataset ? `${exp.name}-${dataset}` : exp.name)));
+}
+
+/** The run directory of one (configuration, seed) cell. */
+export const cellId = (config: string, seed: number) => `${slug(config)}-seed${seed}`;
+
+/**
+ * Loads the experiment and checks the whole grid before any run trains: every configuration resolves, and measures
+ * the train and test splits.
+ */
+export async function openTableGrid(
+  req: Pick<TableRequest, 'file' | 'configs' | 'seeds' | 'store' | 'trainSplit' | 'testSplit'>,
+): Promise<TableGrid> {
   if (!Number.isInteger(req.seeds) || req.seeds < 1) {
     throw new IITError('bad-config', `table: --seeds ${req.seeds}`, 'give a positive number of seeds, e.g. --seeds 3');
   }
@@ -183,15 +210,43 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
   const configs = req.configs?.length ? req.configs : exp.configNames;
   // Resolve every configuration first, so a typo fails before hours of training.
   const resolved = new Map(configs.map((c) => [c, exp.resolve(c)]));
-  const dataset = exp.decl.dataset?.name;
-  const store = path.resolve(
-    req.store ?? path.join('.iit', 'tables', slug(dataset ? `${exp.name}-${dataset}` : exp.name)),
+  const store = tableStore(exp, req.store);
+  const file = exp.file ?? path.resolve(req.file);
+  checkSplits(exp, file, resolved, req.trainSplit ?? 'train', req.testSplit ?? 'test');
+  const cells = configs.flatMap((config) =>
+    Array.from({ length: req.seeds }, (_, seed) => ({ config, seed, dir: path.join(store, cellId(config, seed)) })),
   );
+  return { exp, file, configs, resolved, store, data: exp.dataDigest(), cells };
+}
+
+/**
+ * What a cell's stored run is worth: finished and the same run (reused), stopped and the same run (resumed), or
+ * absent; a stale run (another configuration or data) is deleted, to be trained again.
+ */
+export function storedCell(
+  grid: TableGrid,
+  cell: { config: string; seed: number; dir: string },
+  log?: (line: string) => void,
+): { report?: Report; resume: boolean } {
+  const { dir, config, seed } = cell;
+  const same = existsSync(dir) && sameRun(dir, grid.resolved.get(config), grid.data);
+  const report = same ? readRun(dir)?.report : undefined;
+  if (report) log?.(`${config} seed ${seed}: reusing ${path.relative(process.cwd(), dir) || dir}`);
+  else if (same)
+    log?.(`${config} seed ${seed}: resuming the stopped run in ${path.relative(process.cwd(), dir) || dir}`);
+  else if (existsSync(dir)) {
+    log?.(`${config} seed ${seed}: the stored run was trained with another configuration or data; retraining`);
+    deleteRun(dir, grid.store);
+  }
+  return { ...(report ? { report } : {}), resume: same && !report };
+}
+
+export async function runTable(req: TableRequest): Promise<TableResult> {
+  const t0 = performance.now();
+  const grid = await openTableGrid(req);
+  const { exp, configs, resolved, file, data } = grid;
   const trainSplit = req.trainSplit ?? 'train';
   const testSplit = req.testSplit ?? 'test';
-  const file = exp.file ?? req.file;
-  checkSplits(exp, file, resolved, trainSplit, testSplit);
-  const data = exp.dataDigest();
   if (req.jobs !== undefined && (!Number.isInteger(req.jobs) || req.jobs < 1)) {
     throw new IITError(
       'bad-config',
@@ -203,22 +258,10 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
 
   // Reuse what is stored; everything else is trained, in order, by up to `jobs` runs at a time.
   type Cell = { config: string; seed: number; dir: string; report?: Report; reused: boolean; resume: boolean };
-  const cellsToFill: Cell[] = configs.flatMap((config) =>
-    Array.from({ length: req.seeds }, (_, seed) => {
-      const dir = path.join(store, `${slug(config)}-seed${seed}`);
-      const same = existsSync(dir) && sameRun(dir, resolved.get(config), data);
-      const report = same ? readRun(dir)?.report : undefined;
-      if (report) req.log?.(`${config} seed ${seed}: reusing ${path.relative(process.cwd(), dir) || dir}`);
-      else if (same)
-        req.log?.(`${config} seed ${seed}: resuming the stopped run in ${path.relative(process.cwd(), dir) || dir}`);
-      else if (existsSync(dir)) {
-        // A stale run (another configuration or data) is replaced.
-        req.log?.(`${config} seed ${seed}: the stored run was trained with another configuration or data; retraining`);
-        deleteRun(dir, store);
-      }
-      return { config, seed, dir, report, reused: !!report, resume: same && !report };
-    }),
-  );
+  const cellsToFill: Cell[] = grid.cells.map((c) => {
+    const stored = storedCell(grid, c, req.log);
+    return { ...c, ...stored, reused: !!stored.report };
+  });
   const pending = cellsToFill.filter((c) => !c.report);
   const jobs = Math.min(
     Math.max(1, pending.length),

@@ -1,5 +1,5 @@
 /**
- * `iit-studio` command line: train, align, search, eval, inspect, check, table, demo, backends.
+ * `iit-studio` command line: train, align, search, eval, inspect, check, table, sweep, demo, backends.
  * Each command calls server/app; bad input exits with code 2 and one line
  * naming the file, the line and the fix. (`serve` and `debug-adapter` are
  * the other front ends, started by server/main.ts.)
@@ -11,8 +11,10 @@ import { describeExperiment } from '../app/describe';
 import { evaluateRun } from '../app/evaluate';
 import { located, openExperiment } from '../app/open';
 import { ChildError } from '../app/cells';
+import { SlurmError } from '../cluster/slurm';
 import { runSearch } from '../app/search';
 import { runTable } from '../app/table';
+import { cancelSweep, findSweeps, runSweepTask, submitSweep, sweepStatus } from '../app/sweep';
 import { alignRun } from '../app/align';
 import { Cancelled, trainRun, type RunHooks } from '../app/train';
 import type { Report } from '../engine/report';
@@ -26,6 +28,7 @@ import { formatReport, metricsTable } from './format';
 import { ProgressBar } from './progress';
 import { followParent, runFilteredChild, stderrIsTTY, wantsFilteredChild } from './quietNative';
 import { formatSearch } from './searchFormat';
+import { formatSubmitted, formatSweepStatus } from './sweepFormat';
 import { formatTable, markdownTable } from './tableFormat';
 
 const HELP = `iit-studio — interchange intervention training
@@ -51,6 +54,15 @@ usage:
                                 train and evaluate each configuration × seed (resumable) and print
                                 Table 1's layout beside the paper's numbers; --jobs runs side by side
                                 (default: one per core on wasm and cpu, else 1)
+  iit-studio sweep <file> --slurm [--configs A,B] [--seeds N] [--store DIR] [--backend NAME]
+                                [--partition P] [--time T] [--cpus-per-task C] [--gpus G] [--mem M]
+                                [--checkpoint-every N] [--dry-run]
+                                the table's cells as one Slurm job array (only those the store lacks);
+                                each task trains its cell into the store and resumes when requeued;
+                                --dry-run prints the script and the cells
+  iit-studio sweep status [--store DIR] [--json]   each cell: queued, running (step), finished,
+                                failed (its error), cancelled, stopped
+  iit-studio sweep cancel [--store DIR]            scancel the sweep's arrays
   iit-studio serve --stdio      the language / training server (LSP on stdio)
   iit-studio debug-adapter      the debugger (Debug Adapter Protocol on stdio), debug type "iit"
   iit-studio backends [--json]  compute backends: available or not, device, reason
@@ -262,6 +274,93 @@ async function cmdTable(file: string, flags: Record<string, string | true>): Pro
   return 0;
 }
 
+/** A value option that must be a string when given. */
+const str = (flags: Record<string, string | true>, name: string) => {
+  const v = flags[name];
+  if (v === true) throw new UsageError(`--${name} takes a value: --${name} VALUE`);
+  return v;
+};
+
+/** The sweep stores `status` and `cancel` act on: --store, else every sweep under .iit/tables. */
+function sweepStores(flags: Record<string, string | true>, sub: string): string[] {
+  const given = str(flags, 'store');
+  if (given) return [path.resolve(given)];
+  const found = findSweeps(path.resolve('.iit', 'tables'));
+  if (!found.length)
+    throw new UsageError(`sweep ${sub}: no sweep under .iit/tables here; give its store with --store DIR`);
+  return found;
+}
+
+async function cmdSweep(args: string[], flags: Record<string, string | true>): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === 'task') {
+    // Run by each array task of the submitted script: `sweep task <store> <index>`.
+    const [store, index] = rest;
+    if (!store || index === undefined || !/^\d+$/.test(index))
+      throw new UsageError('sweep task takes the store and the cell index: sweep task STORE INDEX');
+    const signal = stopOnSignal(() => process.stderr.write('iit-studio: stopping this cell after its step\n'));
+    try {
+      return await runSweepTask(store, Number(index), {
+        cancelled: signal.stopped,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+    } finally {
+      signal.dispose();
+    }
+  }
+  if (first === 'status' || first === 'cancel') {
+    if (rest.length) throw new UsageError(`sweep ${first} takes no file; give the store with --store DIR`);
+    const stores = sweepStores(flags, first);
+    if (first === 'cancel') {
+      for (const store of stores) {
+        const jobs = cancelSweep(store);
+        process.stdout.write(
+          jobs.length
+            ? `${shown(store)}: cancelled job ${jobs.join(', ')}\n`
+            : `${shown(store)}: nothing in the queue\n`,
+        );
+      }
+      return 0;
+    }
+    const all = stores.map((s) => sweepStatus(s)).filter((s) => s !== undefined);
+    if (!all.length) throw new UsageError(`sweep status: no sweep in ${stores.join(', ')}`);
+    print(!!flags.json, flags.store ? all[0] : all, all.map(formatSweepStatus).join('\n\n'));
+    return 0;
+  }
+  if (!first) throw new UsageError('sweep needs an experiment file (or status, cancel)');
+  if (rest.length) throw new UsageError(`sweep takes one experiment file; unexpected '${rest[0]}'`);
+  if (!flags.slurm)
+    throw new UsageError(
+      'sweep sends cells to a cluster scheduler: add --slurm (on one machine, `iit-studio table --jobs N`)',
+    );
+  const configs = str(flags, 'configs');
+  const seeds = intFlag(flags.seeds, 'seeds', 1);
+  if (seeds < 1) throw new UsageError('--seeds takes a positive integer');
+  const cpus = flags['cpus-per-task'] !== undefined ? positive(flags['cpus-per-task'], 'cpus-per-task') : undefined;
+  const r = await submitSweep({
+    file: first,
+    configs: configs ? list(configs) : undefined,
+    seeds,
+    store: str(flags, 'store'),
+    backend: str(flags, 'backend'),
+    ...(flags['checkpoint-every'] !== undefined
+      ? { checkpointEvery: positive(flags['checkpoint-every'], 'checkpoint-every') }
+      : {}),
+    resources: {
+      partition: str(flags, 'partition'),
+      time: str(flags, 'time'),
+      ...(cpus !== undefined ? { cpusPerTask: cpus } : {}),
+      gpus: str(flags, 'gpus'),
+      mem: str(flags, 'mem'),
+    },
+    dryRun: !!flags['dry-run'],
+    // Each task starts this same CLI with this Node (both must be at these paths on the compute nodes).
+    cli: { command: process.execPath, args: [path.resolve(process.argv[1]!)] },
+  });
+  print(!!flags.json, r, formatSubmitted(r, !!flags['dry-run']));
+  return 0;
+}
+
 async function cmdSearch(file: string, flags: Record<string, string | true>): Promise<number> {
   if (typeof flags.run !== 'string')
     throw new UsageError('search needs --run DIR (a finished run of the network to search, from `iit-studio train`)');
@@ -390,6 +489,25 @@ const COMMANDS: Record<string, CommandSpec> = {
     positionals: 1,
     options: { configs: v, seeds: v, jobs: v, backend: v, store: v, json: sw, md: sw, help: sw },
   },
+  sweep: {
+    positionals: 3,
+    options: {
+      slurm: sw,
+      configs: v,
+      seeds: v,
+      store: v,
+      backend: v,
+      partition: v,
+      time: v,
+      'cpus-per-task': v,
+      gpus: v,
+      mem: v,
+      'checkpoint-every': v,
+      'dry-run': sw,
+      json: sw,
+      help: sw,
+    },
+  },
   backends: { positionals: 0, options: { json: sw, help: sw } },
   demo: { positionals: 0, options: { verbose: sw, help: sw } },
   help: { positionals: 0, options: { help: sw } },
@@ -430,6 +548,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (cmd === 'align') return await cmdAlign(file, args.flags);
     else if (cmd === 'eval') return await cmdEval(file, args.flags);
     else if (cmd === 'check') return cmdCheck(file);
+    else if (cmd === 'sweep') return await cmdSweep(args._.slice(1), args.flags);
     else if (cmd === 'inspect' || cmd === 'table' || cmd === 'search') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
       return await (cmd === 'table' ? cmdTable : cmd === 'search' ? cmdSearch : cmdInspect)(file, args.flags);
@@ -451,6 +570,10 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof RunDirError) {
+      process.stderr.write(`iit-studio: ${e.message} — ${e.fix}\n`);
+      return 2;
+    }
+    if (e instanceof SlurmError) {
       process.stderr.write(`iit-studio: ${e.message} — ${e.fix}\n`);
       return 2;
     }

@@ -136,3 +136,41 @@ export interface ExperimentInfo {
    */
   presets?: Record<string, Record<string, number>>;
 }
+
+/**
+ * One cell of a sweep on a cluster scheduler, as `iit-studio sweep status` and the Runs view show it: from the store
+ * (finished, failed, cancelled, stopped) and the scheduler's queue (queued, running).
+ * `stopped`: its task ended without finishing or failing (killed, node lost); a resubmission resumes it.
+ */
+export type SweepCellState =
+  'queued' | 'running' | 'finished' | 'failed' | 'cancelled' | 'stopped' | 'not started' | 'not submitted';
+
+export interface SweepCellStatus {
+  /** The cell's run directory name in the store (`<config>-seed<k>`). */
+  id: string;
+  config: string;
+  seed: number;
+  state: SweepCellState;
+  /** The run directory (absolute). */
+  runDir: string;
+  /** Steps done, and of how many (running, cancelled, stopped). */
+  step?: number;
+  steps?: number;
+  /** Failed: the one-line error (file, line and fix); queued: the scheduler's reason. */
+  error?: string;
+  reason?: string;
+  /** The scheduler's task (`<job>_<task>`) and node. */
+  job?: string;
+  node?: string;
+}
+
+export interface SweepStatus {
+  store: string;
+  experiment: string;
+  file: string;
+  /** The submitted job arrays, oldest first. */
+  jobs: string[];
+  cells: SweepCellStatus[];
+  /** Why the scheduler's queue could not be read (then queued and running cells read as the store has them). */
+  queueProblem?: string;
+}

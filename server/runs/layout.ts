@@ -25,6 +25,26 @@ export const RUN_FILES = {
   lock: 'trainer.lock',
 } as const;
 
+/**
+ * A sweep sent to a cluster scheduler keeps its own files in one folder of its store, beside the cells' run
+ * directories (`<config>-seed<k>`, which never take this name).
+ */
+export const SWEEP_FOLDER = 'sweep';
+export const SWEEP_FILES = {
+  /** The sweep: experiment, cells, and each submission's job id and cells. */
+  manifest: 'sweep.json',
+  /** One `<cell>.json` per cell a task started: running / finished / failed / cancelled, host, pid, error. */
+  cells: 'cells',
+  /** One `<cell>.lock` per cell being trained: the task that holds it (two tasks never write one cell). */
+  locks: 'locks',
+  /** The scheduler's log of each task, and the submitted scripts. */
+  logs: 'logs',
+} as const;
+
+export function sweepFile(store: string, name: keyof typeof SWEEP_FILES): string {
+  return path.join(store, SWEEP_FOLDER, SWEEP_FILES[name]);
+}
+
 /** Written by extensions before runs recorded their own losses and labels; read, never written. */
 export const LEGACY_FILES = { losses: 'losses.json', ui: 'ui.json' } as const;
 

@@ -1,0 +1,267 @@
+/**
+ * `iit-studio sweep`: a table's (configuration × seed) cells as one Slurm job array. Submitting checks the grid as
+ * `table` does and sends only the cells the store lacks; each array task is `iit-studio sweep task <store> <i>`,
+ * which trains its cell through the one pipeline (`trainRun`) into the store, so a finished cell is never trained
+ * again, a stopped one (scancel, preemption, requeue) resumes from its checkpoint, and `table --store` gathers the
+ * same table as a local run. A lock per cell keeps two tasks off one cell; a failed cell keeps its one-line error
+ * and nothing else.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { arrayScript, cancel, directiveProblem, missingClients, queuedTasks, submit } from '../cluster/slurm';
+import { IITError } from '../engine/errors';
+import { RunDirError } from '../runs/errors';
+import { writeFileAtomic } from '../runs/files';
+import { inside, sweepFile } from '../runs/layout';
+import {
+  claimCell,
+  readSweep,
+  releaseCell,
+  thisTask,
+  writeCellRecord,
+  writeSweep,
+  type CellRecord,
+  type SweepManifest,
+  type TaskHolder,
+} from '../runs/sweep';
+import { storedRun, type CliCommand } from './cells';
+import { located } from './open';
+import { cellId, openTableGrid, storedCell } from './table';
+import { Cancelled, trainRun } from './train';
+
+export { findSweeps, sweepStatus } from '../cluster/status';
+
+/** What each array task asks of Slurm (the sbatch options of the same names); unset ones are the cluster's defaults. */
+export interface SlurmResources {
+  partition?: string;
+  time?: string;
+  cpusPerTask?: number;
+  gpus?: string;
+  mem?: string;
+}
+
+export interface SweepRequest {
+  file: string;
+  configs?: string[];
+  seeds: number;
+  store?: string;
+  backend?: string;
+  checkpointEvery?: number;
+  resources?: SlurmResources;
+  /** Print the script and the cells; write and submit nothing. */
+  dryRun?: boolean;
+  /** How a task starts `iit-studio` on the compute node: this Node and this installation. */
+  cli: CliCommand;
+  log?: (line: string) => void;
+}
+
+export interface SweepSubmitted {
+  store: string;
+  experiment: string;
+  /** The job array's script (submitted, or the dry run's). */
+  script: string;
+  /** Where the submitted script was kept. */
+  scriptFile?: string;
+  /** Every cell of the request, and whether this submission trains it (false: finished in the store). */
+  cells: { id: string; config: string; seed: number; index: number; toRun: boolean }[];
+  /** Slurm's job id of the array; absent for a dry run, or when every cell was already finished. */
+  jobId?: string;
+}
+
+const sweepError = (message: string, fix: string) => new IITError('bad-config', message, fix);
+
+/** Why this machine cannot submit: the Slurm commands that are missing, as one error. */
+function needSlurm(): void {
+  const missing = missingClients();
+  if (!missing.length) return;
+  throw sweepError(
+    `sweep --slurm: Slurm's ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not on PATH`,
+    "run it on the cluster's login node, where Slurm's commands are, or install them (Debian: slurm-client); on one machine use `iit-studio table --jobs N`",
+  );
+}
+
+export async function submitSweep(req: SweepRequest): Promise<SweepSubmitted> {
+  if (!req.dryRun) needSlurm();
+  const grid = await openTableGrid(req);
+  const { store, file } = grid;
+  const cwd = process.cwd();
+  for (const [what, p] of [
+    ['the store', store],
+    ['the working folder', cwd],
+  ] as const) {
+    const bad = directiveProblem(p);
+    if (bad)
+      throw sweepError(`sweep: ${what} ${p} ${bad}, which sbatch's #SBATCH lines cannot hold`, 'use --store DIR');
+  }
+  // Cells are only ever appended to a store's manifest: a task finds its cell by index, also in an older array.
+  const old = readSweep(store);
+  const cells = [...(old?.cells ?? [])];
+  const indexOf = (id: string) => {
+    const i = cells.findIndex((c) => c.id === id);
+    return i >= 0 ? i : cells.push({ id, config: '', seed: 0 }) - 1;
+  };
+  const asked = grid.cells.map((c) => {
+    const id = cellId(c.config, c.seed);
+    const index = indexOf(id);
+    cells[index] = { id, config: c.config, seed: c.seed };
+    return {
+      id,
+      config: c.config,
+      seed: c.seed,
+      index,
+      toRun: !storedRun(c.dir, grid.resolved.get(c.config), grid.data),
+    };
+  });
+  const manifest: SweepManifest = {
+    version: 1,
+    experiment: grid.exp.name,
+    file,
+    cwd,
+    ...(req.backend ? { backend: req.backend } : {}),
+    ...(req.checkpointEvery ? { checkpointEvery: req.checkpointEvery } : {}),
+    cells,
+    submissions: old?.submissions ?? [],
+  };
+  const tasks = asked.filter((c) => c.toRun).map((c) => c.index);
+  const script = arrayScript(
+    {
+      name: `iit-${grid.exp.name}`.slice(0, 64),
+      tasks: tasks.length ? tasks : [0],
+      output: path.join(sweepFile(store, 'logs'), '%A_%a.log'),
+      chdir: cwd,
+      command: [req.cli.command, ...req.cli.args, 'sweep', 'task', store],
+      ...req.resources,
+    },
+    [`IIT Studio sweep of ${grid.exp.name} (${file}): ${tasks.length} of ${asked.length} cells`, `store: ${store}`],
+  );
+  const result: SweepSubmitted = { store, experiment: grid.exp.name, script, cells: asked };
+  if (req.dryRun || !tasks.length) return result;
+
+  writeSweep(store, manifest);
+  const scriptFile = path.join(sweepFile(store, 'logs'), `array-${manifest.submissions.length + 1}.sbatch`);
+  writeFileAtomic(scriptFile, script);
+  const jobId = submit(scriptFile);
+  manifest.submissions.push({ jobId, cells: tasks, time: new Date().toISOString(), script: scriptFile });
+  writeSweep(store, manifest);
+  req.log?.(`submitted job array ${jobId}: ${tasks.length} cell${tasks.length === 1 ? '' : 's'}`);
+  return { ...result, scriptFile, jobId };
+}
+
+/** The one line a failed cell keeps: file, line and fix for bad input, else the message. */
+export function errorLine(e: unknown): string {
+  const err = located(e);
+  if (err instanceof IITError) {
+    if (err.location && inside(process.cwd(), err.location.file))
+      err.location = { ...err.location, file: path.relative(process.cwd(), err.location.file) };
+    return err.oneLine();
+  }
+  if (err instanceof RunDirError) return `${err.message} — ${err.fix}`;
+  return (err as Error)?.message ?? String(err);
+}
+
+/** Whether a lock's holder on another host still runs, by the queue (unknown: assumed running, so never two). */
+function runningInQueue(h: TaskHolder): boolean {
+  if (!h.jobId || h.task === undefined) return true;
+  try {
+    return queuedTasks([h.jobId]).some((q) => q.task === h.task && q.state !== 'PENDING');
+  } catch {
+    return true;
+  }
+}
+
+export interface SweepTaskOptions {
+  /** Polled after each step: true stops the run after a checkpoint (SIGTERM from scancel or preemption). */
+  cancelled?: () => boolean;
+  log?: (line: string) => void;
+}
+
+/**
+ * One array task: trains cell `index` of the sweep in `store`. The outcome is the task's exit code: 0 finished (or
+ * another task holds the cell), 130 stopped with a checkpoint, 2 the experiment failed (its one-line error is the
+ * cell's record, and the cell's run directory is removed).
+ */
+export async function runSweepTask(store: string, index: number, opts: SweepTaskOptions = {}): Promise<number> {
+  store = path.resolve(store);
+  const m = readSweep(store);
+  if (!m) throw sweepError(`sweep task: no sweep in ${store}`, 'give the store `iit-studio sweep` submitted');
+  const cell = m.cells[index];
+  if (!cell)
+    throw sweepError(
+      `sweep task: the sweep in ${store} has no cell ${index} (it has ${m.cells.length})`,
+      'resubmit the sweep with `iit-studio sweep FILE --slurm`',
+    );
+  const me = thisTask();
+  const holder = claimCell(store, cell.id, me, runningInQueue);
+  if (holder) {
+    opts.log?.(
+      `${cell.id}: trained by ${holder.jobId ? `task ${holder.jobId}_${holder.task}` : 'another task'} on ${holder.host} (pid ${holder.pid}); this task leaves it`,
+    );
+    return 0;
+  }
+  const record = (r: Omit<CellRecord, keyof TaskHolder | 'time'>) =>
+    writeCellRecord(store, cell.id, { ...me, time: new Date().toISOString(), ...r });
+  const dir = path.join(store, cell.id);
+  let steps: number | undefined;
+  let step: number | undefined;
+  try {
+    record({ state: 'running' });
+    const grid = await openTableGrid({ file: m.file, configs: [cell.config], seeds: cell.seed + 1, store });
+    const stored = storedCell(grid, { config: cell.config, seed: cell.seed, dir }, opts.log);
+    if (!stored.report) {
+      let written = 0;
+      await trainRun({
+        ...(stored.resume
+          ? { resume: dir }
+          : { file: m.file, config: cell.config, seed: cell.seed, backend: m.backend, out: dir }),
+        ...(m.checkpointEvery ? { checkpointEvery: m.checkpointEvery } : {}),
+        hooks: {
+          cancelled: opts.cancelled,
+          onStart: (s) => {
+            steps = s.totalSteps;
+            step = s.step;
+            opts.log?.(
+              `${cell.id}: ${s.resumedFrom !== undefined ? `resuming at step ${s.resumedFrom}` : 'training'} on ${s.backend}`,
+            );
+            record({ state: 'running', step, steps });
+          },
+          onStep: (p) => {
+            step = p.step;
+            // The record says how far the cell is; written every few seconds, not every step.
+            if (Date.now() - written < 2000) return;
+            written = Date.now();
+            record({ state: 'running', step, ...(steps !== undefined ? { steps } : {}) });
+          },
+        },
+      });
+    }
+    record({ state: 'finished', ...(steps !== undefined ? { step: steps, steps } : {}) });
+    opts.log?.(`${cell.id}: finished`);
+    return 0;
+  } catch (e) {
+    if (e instanceof Cancelled) {
+      record({ state: 'cancelled', step: e.step, ...(steps !== undefined ? { steps } : {}) });
+      opts.log?.(`${cell.id}: stopped at step ${e.step} with a checkpoint; a resubmission resumes it`);
+      return 130;
+    }
+    const line = errorLine(e);
+    // A failed cell stores nothing but its error: no half-trained run to be mistaken for a result.
+    if (existsSync(dir) && inside(store, dir)) rmSync(dir, { recursive: true, force: true });
+    record({ state: 'failed', error: line });
+    opts.log?.(`${cell.id}: failed: ${line}`);
+    return e instanceof IITError || located(e) instanceof IITError || e instanceof RunDirError ? 2 : 1;
+  } finally {
+    releaseCell(store, cell.id, me);
+  }
+}
+
+/** Cancels every array of the sweep still in the queue; the job ids cancelled. */
+export function cancelSweep(store: string): string[] {
+  const m = readSweep(store);
+  if (!m) throw sweepError(`sweep cancel: no sweep in ${store}`, 'give the store `iit-studio sweep` submitted');
+  needSlurm();
+  const live = m.submissions.filter((s) => !s.cancelled);
+  cancel(live.map((s) => s.jobId));
+  for (const s of live) s.cancelled = true;
+  writeSweep(store, m);
+  return live.map((s) => s.jobId);
+}

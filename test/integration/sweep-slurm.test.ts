@@ -1,0 +1,228 @@
+/**
+ * `iit-studio sweep --slurm` on a real single-node Slurm (munged, slurmctld, slurmd started by this test): a 2 × 2
+ * sweep runs as one job array and gives the table a local `table --jobs 1` gives; a task cancelled while it trains
+ * resumes on resubmission to the same report; a failing experiment leaves its one-line error and nothing else;
+ * `--dry-run` prints a script `sbatch --test-only` accepts; `sweep cancel` cancels; without Slurm, exit 2.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { SlurmCluster } from './slurm-cluster';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-sweep-'));
+const file = 'test/fixtures/models/sweep-small.ts';
+const failing = 'test/fixtures/bad/sweep-fails.ts';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let cluster: SlurmCluster;
+
+before(async () => {
+  cluster = await SlurmCluster.start();
+});
+after(async () => {
+  await cluster?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function cli(args: string[], env: NodeJS.ProcessEnv = cluster.env) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/iit-studio.js'), ...args], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Cell = { id: string; state: string; step?: number; error?: string; job?: string };
+type Status = { jobs: string[]; cells: Cell[] };
+
+function status(store: string): Status {
+  const r = cli(['sweep', 'status', '--store', store, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Status;
+}
+
+/** Polls the sweep's status until `done` holds for it (deadline: minutes, for a busy machine). */
+async function waitFor(store: string, what: string, done: (s: Status) => boolean, minutes = 8): Promise<Status> {
+  const end = Date.now() + minutes * 60_000;
+  for (;;) {
+    const s = status(store);
+    if (done(s)) return s;
+    if (Date.now() > end)
+      assert.fail(
+        `no ${what} within ${minutes} min: ${JSON.stringify(s.cells)}\n${cluster.queue()}\n${cluster.logs()}`,
+      );
+    await sleep(300);
+  }
+}
+
+const settled = (s: Status) => s.cells.every((c) => !['queued', 'running'].includes(c.state));
+const common = ['--seeds', '2', '--backend', 'wasm'];
+
+type Table = { rows: Record<string, { train: unknown; test: unknown; runs: { reused: boolean }[] }> };
+let local: Table;
+
+test('a 2 × 2 sweep is one job array and gives the table a local run gives', async () => {
+  const localStore = path.join(tmp, 'local');
+  const l = cli([
+    'table',
+    file,
+    '--configs',
+    'STANDARD,IIT',
+    ...common,
+    '--store',
+    localStore,
+    '--jobs',
+    '1',
+    '--json',
+  ]);
+  assert.equal(l.code, 0, l.stderr);
+  local = JSON.parse(l.stdout) as Table;
+
+  const store = path.join(tmp, 'swept');
+  const r = cli(['sweep', file, '--slurm', '--configs', 'STANDARD,IIT', ...common, '--store', store, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const sub = JSON.parse(r.stdout) as { jobId: string; cells: { id: string; toRun: boolean }[]; script: string };
+  assert.match(sub.jobId, /^\d+$/);
+  assert.deepEqual(
+    sub.cells.map((c) => [c.id, c.toRun]),
+    [
+      ['STANDARD-seed0', true],
+      ['STANDARD-seed1', true],
+      ['IIT-seed0', true],
+      ['IIT-seed1', true],
+    ],
+  );
+  assert.match(sub.script, /^#SBATCH --array=0-3$/m);
+
+  const s = await waitFor(store, 'finished sweep', settled);
+  assert.deepEqual(
+    s.cells.map((c) => c.state),
+    ['finished', 'finished', 'finished', 'finished'],
+    JSON.stringify(s.cells),
+  );
+  assert.deepEqual(s.jobs, [sub.jobId], 'one array, one submission');
+  // Each cell was a task of that one array: its log is <job>_<task>.log.
+  const logs = readdirSync(path.join(store, 'sweep', 'logs')).filter((f) => f.endsWith('.log'));
+  assert.deepEqual(logs.sort(), [0, 1, 2, 3].map((i) => `${sub.jobId}_${i}.log`).sort());
+
+  const g = cli(['table', file, '--configs', 'STANDARD,IIT', '--seeds', '2', '--store', store, '--json']);
+  assert.equal(g.code, 0, g.stderr);
+  const gathered = JSON.parse(g.stdout) as Table;
+  for (const c of ['STANDARD', 'IIT']) {
+    assert.deepEqual(
+      gathered.rows[c]!.runs.map((x) => x.reused),
+      [true, true],
+      'the gathered table trains nothing',
+    );
+    assert.deepEqual(gathered.rows[c]!.train, local.rows[c]!.train, `${c} train`);
+    assert.deepEqual(gathered.rows[c]!.test, local.rows[c]!.test, `${c} test`);
+  }
+
+  // A second submission sends nothing: every cell is finished in the store.
+  const again = cli(['sweep', file, '--slurm', '--configs', 'STANDARD,IIT', ...common, '--store', store]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /every cell is finished/);
+  assert.deepEqual(status(store).jobs, [sub.jobId]);
+});
+
+test('scancel of a running task, then a resubmission: the cell resumes to the report of an uninterrupted run', async () => {
+  assert.ok(local, 'needs the local table of the first test');
+  const store = path.join(tmp, 'cancelled');
+  const args = ['sweep', file, '--slurm', '--configs', 'IIT', ...common, '--store', store, '--checkpoint-every', '200'];
+  const r = cli([...args, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const { jobId } = JSON.parse(r.stdout) as { jobId: string };
+
+  // Cancel IIT-seed1 (task 1) once it has trained some steps.
+  await waitFor(store, 'IIT-seed1 training', (s) => {
+    const c = s.cells[1]!;
+    return (c.state === 'running' && (c.step ?? 0) > 0) || settled(s);
+  });
+  const k = spawnSync('scancel', [`${jobId}_1`], { env: cluster.env, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(k.status, 0, k.stderr);
+  const s = await waitFor(store, 'the cancelled task gone', settled);
+  const cancelled = s.cells[1]!;
+  assert.equal(cancelled.state, 'cancelled', JSON.stringify(s.cells));
+  assert.ok((cancelled.step ?? 0) > 0 && (cancelled.step ?? 0) < 4000, `stopped mid-run at ${cancelled.step}`);
+  assert.ok(existsSync(path.join(store, 'IIT-seed1', 'checkpoint.json')), 'its checkpoint stays');
+  assert.ok(!existsSync(path.join(store, 'IIT-seed1', 'report.json')));
+
+  const again = cli([...args, '--json']);
+  assert.equal(again.code, 0, again.stderr);
+  const resub = JSON.parse(again.stdout) as { jobId: string; cells: { id: string; toRun: boolean }[] };
+  assert.deepEqual(
+    resub.cells.map((c) => [c.id, c.toRun]),
+    [
+      ['IIT-seed0', false],
+      ['IIT-seed1', true],
+    ],
+  );
+  const done = await waitFor(store, 'the resumed cell finished', settled);
+  assert.deepEqual(
+    done.cells.map((c) => c.state),
+    ['finished', 'finished'],
+  );
+  const log = readFileSync(path.join(store, 'sweep', 'logs', `${resub.jobId}_1.log`), 'utf8');
+  assert.match(log, new RegExp(`resuming at step ${cancelled.step}\\b`), log);
+  const report = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'IIT-seed1', 'report.json'), 'utf8'));
+  assert.deepEqual(report(store).metrics, report(path.join(tmp, 'local')).metrics);
+});
+
+test('a task whose experiment fails: its one-line error in sweep status, nothing stored for the cell', async () => {
+  const store = path.join(tmp, 'failing');
+  const r = cli(['sweep', failing, '--slurm', '--configs', 'IIT', '--backend', 'wasm', '--store', store]);
+  assert.equal(r.code, 0, r.stderr);
+  const s = await waitFor(store, 'failed cell', settled);
+  const [cell] = s.cells;
+  assert.equal(cell!.state, 'failed', JSON.stringify(s.cells));
+  assert.match(cell!.error!, /^test\/fixtures\/bad\/sweep-fails\.ts:\d+:\d+: encodeBatch\(\) gave NaN .* — /);
+  assert.doesNotMatch(cell!.error!, /\n/);
+  assert.deepEqual(readdirSync(store), ['sweep'], 'no run directory for the failed cell');
+  const text = cli(['sweep', 'status', '--store', store]);
+  assert.match(text.stdout, /IIT-seed0\s+failed .*sweep-fails\.ts:\d+:\d+: encodeBatch/);
+});
+
+test('--dry-run prints a script that sbatch --test-only accepts, and writes nothing', () => {
+  const store = path.join(tmp, 'dry');
+  const r = cli(['sweep', file, '--slurm', '--configs', 'STANDARD,IIT', ...common, '--store', store, '--dry-run']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^#!\/bin\/bash$/m);
+  assert.match(r.stdout, /^ {4}3 {2}IIT-seed1 +to train$/m);
+  assert.ok(!existsSync(store), 'a dry run writes no store');
+  const script = r.stdout.slice(0, r.stdout.indexOf('\n\n') + 1);
+  const f = path.join(tmp, 'dry.sbatch');
+  writeFileSync(f, script);
+  const t = spawnSync('sbatch', ['--test-only', f], { env: cluster.env, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(t.status, 0, `${t.stderr}\n${script}`);
+  assert.match(t.stderr, /to start at/);
+});
+
+test('sweep cancel: every cell not finished reads cancelled', async () => {
+  const store = path.join(tmp, 'whole');
+  const r = cli(['sweep', file, '--slurm', '--configs', 'IIT', ...common, '--store', store]);
+  assert.equal(r.code, 0, r.stderr);
+  const c = cli(['sweep', 'cancel', '--store', store]);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout, /cancelled job \d+/);
+  const s = await waitFor(store, 'cancelled sweep', settled);
+  for (const cell of s.cells) assert.ok(['cancelled', 'finished'].includes(cell.state), JSON.stringify(s.cells));
+  assert.ok(
+    s.cells.some((x) => x.state === 'cancelled'),
+    JSON.stringify(s.cells),
+  );
+});
+
+test('without Slurm on the machine, sweep --slurm exits 2 with one line saying what is missing', () => {
+  const empty = mkdtempSync(path.join(tmp, 'no-slurm-'));
+  const r = cli(['sweep', file, '--slurm', '--store', path.join(tmp, 'none')], { ...process.env, PATH: empty });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /^iit-studio: .*sbatch, squeue, scancel are not on PATH/);
+  assert.match(r.stderr, /slurm-client/);
+  assert.ok(!existsSync(path.join(tmp, 'none')));
+});
