@@ -11,6 +11,7 @@ import {
   ExperimentInfoRequest,
   RunFinishedNotification,
   RunsRequest,
+  SweepsRequest,
   type ExperimentInfo,
 } from '../server/protocol/index';
 import type { PairRef, RunView } from '../server/protocol/webview';
@@ -23,6 +24,7 @@ import { importsIitStudio, isTypeScriptSource, SCAN_EXCLUDE, SCAN_INCLUDE, SCAN_
 import { LiveRuns } from './liveRun';
 import { ResultsPanels } from './results';
 import { RunsTree, RunStore } from './runs';
+import { SweepTracker } from './sweeps';
 
 /** Commands that do not start the server: Show Output; Restart Server starts it itself. */
 const NO_SERVER = new Set(['iit.showOutput', 'iit.restartServer']);
@@ -37,6 +39,8 @@ export class Ctx {
   readonly store: RunStore;
   /** Runs training now (their cancellation) and the status bar. */
   readonly live: LiveRuns;
+  /** Sweeps on Slurm (iit/sweeps), polled while cells are queued or running. */
+  readonly sweeps: SweepTracker;
   readonly experiments: ExperimentsTree;
   readonly experimentsView: vscode.TreeView<ExperimentItem>;
   readonly runsView: vscode.TreeView<vscode.TreeItem>;
@@ -57,13 +61,21 @@ export class Ctx {
 
     this.store = new RunStore();
     this.live = new LiveRuns(() => this.backendSetting());
-    subs.push(this.store, this.live);
+    this.sweeps = new SweepTracker(
+      async () => {
+        const c = this.connection.client;
+        return c?.isRunning() ? c.sendRequest(SweepsRequest, null) : undefined;
+      },
+      (line) => this.output.appendLine(line),
+    );
+    subs.push(this.store, this.live, this.sweeps);
 
     this.connection = new ServerConnection(extension, this.output);
     subs.push(
       { dispose: () => void this.connection.dispose() },
       this.connection.onReady((c) => {
         void this.syncRuns();
+        void this.sweeps.refresh();
         c.onNotification(RunFinishedNotification, (p) => {
           this.output.appendLine(`run ${p.runId} ${p.status ?? 'ended'}${p.error ? `: ${p.error}` : ''}`);
           void this.syncRuns();
@@ -83,7 +95,7 @@ export class Ctx {
       showCollapseAll: true,
     });
     this.runsView = vscode.window.createTreeView('iit.runs', {
-      treeDataProvider: new RunsTree(this.store),
+      treeDataProvider: new RunsTree(this.store, this.sweeps),
       canSelectMany: true,
     });
     subs.push(

@@ -8,6 +8,7 @@ import { debugCommands } from './commands/debug';
 import { editCommands } from './commands/edit';
 import { runsCommands } from './commands/runs';
 import { serverCommands } from './commands/server';
+import { sweepCommands } from './commands/sweep';
 import { trainCommands } from './commands/train';
 import { Ctx } from './ctx';
 import { activateDebug } from './debug';
@@ -18,7 +19,14 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx = new Ctx(context);
   const c = ctx;
   activateDebug(context, c.output, () => void c.ensureStarted('an iit debug session'));
-  const commands = { ...trainCommands, ...runsCommands, ...editCommands, ...debugCommands, ...serverCommands };
+  const commands = {
+    ...trainCommands,
+    ...sweepCommands,
+    ...runsCommands,
+    ...editCommands,
+    ...debugCommands,
+    ...serverCommands,
+  };
   for (const [id, factory] of Object.entries(commands)) ctx.registerCommand(id, factory(ctx));
   ctx.output.appendLine('IIT Studio activated');
 }

@@ -13,6 +13,7 @@ import { RUN_FILES, runsDirectory } from '../server/runs/layout';
 import { deleteRun } from '../server/runs/remove';
 import { bestIia, listRunViews, readRunView } from '../server/runs/view';
 import { runDescription, runLabel } from './runRow';
+import { SweepItem, type SweepTracker } from './sweeps';
 
 export function runsRoot(folder: vscode.WorkspaceFolder): string {
   return runsDirectory(
@@ -193,14 +194,19 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem> {
 
   private pending: NodeJS.Timeout | undefined;
 
-  constructor(private readonly store: RunStore) {
+  constructor(
+    private readonly store: RunStore,
+    private readonly sweeps?: SweepTracker,
+  ) {
     // Live runs change every step: redraw the tree at most a few times a second (it rereads the run directories).
-    store.onDidChange(() => {
+    const redraw = () => {
       this.pending ??= setTimeout(() => {
         this.pending = undefined;
         this.emitter.fire();
       }, 250);
-    });
+    };
+    store.onDidChange(redraw);
+    sweeps?.onDidChange(redraw);
   }
 
   getTreeItem(e: vscode.TreeItem): vscode.TreeItem {
@@ -209,9 +215,14 @@ export class RunsTree implements vscode.TreeDataProvider<vscode.TreeItem> {
 
   getChildren(e?: vscode.TreeItem): vscode.TreeItem[] {
     if (e instanceof ExperimentRunsItem) return e.runs.map((r) => new RunItem(r));
+    if (e instanceof SweepItem) return e.children();
     if (e) return [];
     const groups = new Map<string, RunView[]>();
     for (const r of this.store.all()) groups.set(r.experiment, [...(groups.get(r.experiment) ?? []), r]);
-    return [...groups].map(([k, v]) => new ExperimentRunsItem(k, v));
+    // Sweeps on a cluster first: their cells are still coming.
+    return [
+      ...(this.sweeps?.all() ?? []).map((s) => new SweepItem(s)),
+      ...[...groups].map(([k, v]) => new ExperimentRunsItem(k, v)),
+    ];
   }
 }

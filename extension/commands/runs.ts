@@ -89,6 +89,7 @@ const refresh =
   () => {
     ctx.experiments.refresh();
     ctx.store.refresh();
+    void ctx.sweeps.refresh();
   };
 
 export const runsCommands: Record<string, (ctx: Ctx) => Cmd> = {

@@ -8,8 +8,9 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { arrayScript, cancel, directiveProblem, missingClients, queuedTasks, submit } from '../cluster/slurm';
+import { arrayScript, directiveProblem, missingClients, queuedTasks, submit } from '../cluster/slurm';
 import { IITError } from '../engine/errors';
+import type { SlurmResources, SweepSubmitted } from '../protocol/results';
 import { RunDirError } from '../runs/errors';
 import { writeFileAtomic } from '../runs/files';
 import { inside, sweepFile } from '../runs/layout';
@@ -29,16 +30,8 @@ import { located } from './open';
 import { cellId, openTableGrid, storedCell } from './table';
 import { Cancelled, trainRun } from './train';
 
-export { findSweeps, sweepStatus } from '../cluster/status';
-
-/** What each array task asks of Slurm (the sbatch options of the same names); unset ones are the cluster's defaults. */
-export interface SlurmResources {
-  partition?: string;
-  time?: string;
-  cpusPerTask?: number;
-  gpus?: string;
-  mem?: string;
-}
+export { cancelSweep, findSweeps, sweepStatus } from '../cluster/status';
+export type { SlurmResources, SweepSubmitted } from '../protocol/results';
 
 export interface SweepRequest {
   file: string;
@@ -52,20 +45,9 @@ export interface SweepRequest {
   dryRun?: boolean;
   /** How a task starts `iit-studio` on the compute node: this Node and this installation. */
   cli: CliCommand;
+  /** The folder tasks start in and the default store lies under (the working folder by default). */
+  root?: string;
   log?: (line: string) => void;
-}
-
-export interface SweepSubmitted {
-  store: string;
-  experiment: string;
-  /** The job array's script (submitted, or the dry run's). */
-  script: string;
-  /** Where the submitted script was kept. */
-  scriptFile?: string;
-  /** Every cell of the request, and whether this submission trains it (false: finished in the store). */
-  cells: { id: string; config: string; seed: number; index: number; toRun: boolean }[];
-  /** Slurm's job id of the array; absent for a dry run, or when every cell was already finished. */
-  jobId?: string;
 }
 
 const sweepError = (message: string, fix: string) => new IITError('bad-config', message, fix);
@@ -82,9 +64,9 @@ function needSlurm(): void {
 
 export async function submitSweep(req: SweepRequest): Promise<SweepSubmitted> {
   if (!req.dryRun) needSlurm();
-  const grid = await openTableGrid(req);
+  const cwd = path.resolve(req.root ?? process.cwd());
+  const grid = await openTableGrid({ ...req, root: cwd });
   const { store, file } = grid;
-  const cwd = process.cwd();
   for (const [what, p] of [
     ['the store', store],
     ['the working folder', cwd],
@@ -252,16 +234,4 @@ export async function runSweepTask(store: string, index: number, opts: SweepTask
   } finally {
     releaseCell(store, cell.id, me);
   }
-}
-
-/** Cancels every array of the sweep still in the queue; the job ids cancelled. */
-export function cancelSweep(store: string): string[] {
-  const m = readSweep(store);
-  if (!m) throw sweepError(`sweep cancel: no sweep in ${store}`, 'give the store `iit-studio sweep` submitted');
-  needSlurm();
-  const live = m.submissions.filter((s) => !s.cancelled);
-  cancel(live.map((s) => s.jobId));
-  for (const s of live) s.cancelled = true;
-  writeSweep(store, m);
-  return live.map((s) => s.jobId);
 }

@@ -186,10 +186,13 @@ export interface TableGrid {
   cells: { config: string; seed: number; dir: string }[];
 }
 
-/** The store of a table (and of a sweep): `.iit/tables/<experiment>[-<data set>]` unless given. */
-export function tableStore(exp: Experiment, store?: string): string {
+/**
+ * The store of a table (and of a sweep): `.iit/tables/<experiment>[-<data set>]` unless given, under `root` (the
+ * working folder by default).
+ */
+export function tableStore(exp: Experiment, store?: string, root = process.cwd()): string {
   const dataset = exp.decl.dataset?.name;
-  return path.resolve(store ?? path.join('.iit', 'tables', slug(dataset ? `${exp.name}-${dataset}` : exp.name)));
+  return path.resolve(root, store ?? path.join('.iit', 'tables', slug(dataset ? `${exp.name}-${dataset}` : exp.name)));
 }
 
 /** The run directory of one (configuration, seed) cell. */
@@ -200,7 +203,7 @@ export const cellId = (config: string, seed: number) => `${slug(config)}-seed${s
  * the train and test splits.
  */
 export async function openTableGrid(
-  req: Pick<TableRequest, 'file' | 'configs' | 'seeds' | 'store' | 'trainSplit' | 'testSplit'>,
+  req: Pick<TableRequest, 'file' | 'configs' | 'seeds' | 'store' | 'trainSplit' | 'testSplit'> & { root?: string },
 ): Promise<TableGrid> {
   if (!Number.isInteger(req.seeds) || req.seeds < 1) {
     throw new IITError('bad-config', `table: --seeds ${req.seeds}`, 'give a positive number of seeds, e.g. --seeds 3');
@@ -210,7 +213,7 @@ export async function openTableGrid(
   const configs = req.configs?.length ? req.configs : exp.configNames;
   // Resolve every configuration first, so a typo fails before hours of training.
   const resolved = new Map(configs.map((c) => [c, exp.resolve(c)]));
-  const store = tableStore(exp, req.store);
+  const store = tableStore(exp, req.store, req.root);
   const file = exp.file ?? path.resolve(req.file);
   checkSplits(exp, file, resolved, req.trainSplit ?? 'train', req.testSplit ?? 'test');
   const cells = configs.flatMap((config) =>

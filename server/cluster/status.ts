@@ -6,8 +6,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { SweepCellState, SweepCellStatus, SweepStatus } from '../protocol/results';
 import { runFile, sweepFile } from '../runs/layout';
-import { readCellRecord, readSweep, type SweepManifest } from '../runs/sweep';
-import { missingClients, queuedTasks, SlurmError, type QueuedTask } from './slurm';
+import { readCellRecord, readSweep, writeSweep, type SweepManifest } from '../runs/sweep';
+import { cancel, missingClients, queuedTasks, SlurmError, type QueuedTask } from './slurm';
 
 /** squeue's states, in the sweep's words. */
 function queueState(q: QueuedTask): SweepCellState {
@@ -86,4 +86,15 @@ export function findSweeps(folder: string): string[] {
     .sort()
     .map((n) => path.join(folder, n))
     .filter((d) => existsSync(sweepFile(d, 'manifest')));
+}
+
+/** Cancels every array of the sweep in `store` not cancelled before (scancel); the job ids cancelled. */
+export function cancelSweep(store: string): string[] {
+  const m = readSweep(store);
+  if (!m) throw new SlurmError(`no sweep in ${store}`, 'give the store `iit-studio sweep` submitted (--store DIR)');
+  const live = m.submissions.filter((s) => !s.cancelled);
+  cancel(live.map((s) => s.jobId));
+  for (const s of live) s.cancelled = true;
+  writeSweep(store, m);
+  return live.map((s) => s.jobId);
 }

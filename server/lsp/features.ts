@@ -65,14 +65,15 @@ export function alignmentLine(a: AlignmentInfo): string {
   }
 }
 
-/** Train, Evaluate and Debug intervention above `experiment({`. */
-export function codeLenses(uri: string, index: SourceIndex): CodeLens[] {
+/** Train, Evaluate and Debug intervention above `experiment({`; Run on Slurm where Slurm's sbatch is on PATH. */
+export function codeLenses(uri: string, index: SourceIndex, slurm = false): CodeLens[] {
   const line = index.experimentLine();
   if (line === undefined) return [];
   const range = { start: { line, character: 0 }, end: { line, character: 0 } };
   return [
     { range, command: { title: '$(play) Train', command: 'iit.train', arguments: [uri] } },
     { range, command: { title: 'Evaluate', command: 'iit.evaluate', arguments: [uri] } },
+    ...(slurm ? [{ range, command: { title: 'Run on Slurm', command: 'iit.runOnSlurm', arguments: [uri] } }] : []),
     {
       range,
       command: {

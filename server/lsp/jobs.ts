@@ -2,7 +2,7 @@
  * What the server and its worker processes say to each other over IPC. Types
  * only: the server imports this without loading the engine.
  */
-import type { ExperimentInfo, Metrics, Report } from '../protocol/results';
+import type { ExperimentInfo, Metrics, Report, SlurmResources, SweepSubmitted } from '../protocol/results';
 
 export type Job =
   | { kind: 'check'; file: string }
@@ -17,7 +17,20 @@ export type Job =
       backend?: string;
       checkpointEvery?: number;
     }
-  | { kind: 'evaluate'; file: string; runDir: string; backend?: string };
+  | { kind: 'evaluate'; file: string; runDir: string; backend?: string }
+  | {
+      kind: 'sweep';
+      file: string;
+      /** The workspace folder: tasks start there, and the store lies under it. */
+      root: string;
+      configs?: string[];
+      seeds: number;
+      backend?: string;
+      resources?: SlurmResources;
+      dryRun?: boolean;
+      /** How each task starts `iit-studio` on the compute nodes. */
+      cli: { command: string; args: string[] };
+    };
 
 export interface WorkerError {
   code: string;
@@ -46,5 +59,6 @@ export type WorkerMessage =
   | { type: 'eval'; step: number; metrics: Metrics }
   | { type: 'checkpoint'; step: number }
   | { type: 'done'; report: Report; runDir: string }
+  | { type: 'submitted'; submitted: SweepSubmitted }
   | { type: 'cancelled'; step: number; requestedAt?: number }
   | { type: 'error'; error: WorkerError };

@@ -25,6 +25,9 @@ import {
   EvaluateRequest,
   ExperimentInfoRequest,
   RunsRequest,
+  SweepCancelRequest,
+  SweepsRequest,
+  SweepSubmitRequest,
   SetTrustedNotification,
   TrainRequest,
 } from '../protocol/index';
@@ -35,6 +38,8 @@ import { FrameGuard } from './guard';
 import { LastReports } from './lastReports';
 import { paramsObject } from './params';
 import { killAllWorkers } from './supervisor';
+import { missingClients } from '../cluster/slurm';
+import { Sweeps } from './sweeps';
 import { Training } from './training';
 import { Workspace } from './workspace';
 
@@ -59,6 +64,10 @@ export function startServer(connection: Connection = stdioConnection()): void {
   const reports = new LastReports(workspace);
   const checks = new Checks(connection, documents, workspace, reports);
   const training = new Training(connection, workspace, checks, reports);
+  const sweeps = new Sweeps(workspace);
+  // Whether this machine submits to Slurm (a login node): asked once, then the CodeLens offers Run on Slurm.
+  let hasSlurm: boolean | undefined;
+  const slurm = () => (hasSlurm ??= missingClients().length === 0);
 
   connection.onInitialize((params) => {
     workspace.initialize(params);
@@ -99,7 +108,7 @@ export function startServer(connection: Connection = stdioConnection()): void {
 
   connection.onCodeLens((p) => {
     const doc = documents.get(p.textDocument.uri);
-    return doc && isExperiment(doc) ? codeLenses(p.textDocument.uri, checks.indexOf(doc)) : [];
+    return doc && isExperiment(doc) ? codeLenses(p.textDocument.uri, checks.indexOf(doc), slurm()) : [];
   });
 
   connection.onDocumentSymbol((p) => {
@@ -135,6 +144,9 @@ export function startServer(connection: Connection = stdioConnection()): void {
   connection.onRequest(CancelRequest, (raw) => training.cancel(raw));
   connection.onRequest(EvaluateRequest, (raw) => training.evaluate(raw));
   connection.onRequest(RunsRequest, (raw) => training.runs(raw));
+  connection.onRequest(SweepSubmitRequest, (raw) => sweeps.submit(raw));
+  connection.onRequest(SweepsRequest, () => sweeps.list());
+  connection.onRequest(SweepCancelRequest, (raw) => sweeps.cancel(raw));
 
   const killAll = () => {
     killAllWorkers();

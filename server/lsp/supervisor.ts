@@ -15,7 +15,7 @@ export interface WorkerHandle {
   kill(): void;
 }
 
-const FINAL = new Set(['done', 'error', 'info', 'cancelled']);
+const FINAL = new Set(['done', 'error', 'info', 'cancelled', 'submitted']);
 const live = new Set<ChildProcess>();
 
 /** Ends every worker still running (server shutdown). */

@@ -1,13 +1,15 @@
 /**
  * A worker process (forked by the server) runs one job and exits: checking
- * an experiment file, training, or evaluating — each by the same app/
+ * an experiment file, training, evaluating or submitting a sweep — each by the same app/
  * function the CLI calls. A crash, an out-of-memory or an infinite loop in
  * an equation ends this process, never the server.
  */
 import { checkExperiment } from '../app/check';
 import { evaluateRun } from '../app/evaluate';
 import { located } from '../app/open';
+import { submitSweep } from '../app/sweep';
 import { Cancelled, trainRun } from '../app/train';
+import { SlurmError } from '../cluster/slurm';
 import { IITError } from '../engine/errors';
 import type { Job, WorkerError, WorkerMessage } from './jobs';
 
@@ -15,6 +17,7 @@ function toError(e: unknown): WorkerError {
   const r = located(e);
   if (r instanceof IITError)
     return { code: r.code, message: r.message, fix: r.fix, location: r.location, subject: r.subject };
+  if (r instanceof SlurmError) return { code: 'slurm', message: r.message, fix: r.fix };
   return { code: 'internal', message: (e as Error)?.stack ?? String(e) };
 }
 
@@ -62,6 +65,9 @@ async function run(job: Job): Promise<void> {
         send({ type: 'cancelled', step: e.step, ...(requestedAt !== undefined ? { requestedAt } : {}) });
       else throw e;
     }
+  } else if (job.kind === 'sweep') {
+    const { kind: _kind, ...req } = job;
+    send({ type: 'submitted', submitted: await submitSweep(req) });
   } else {
     const report = await evaluateRun({ file: job.file, runDir: job.runDir, backend: job.backend });
     send({ type: 'done', report, runDir: job.runDir });

@@ -6,7 +6,16 @@
  * without pulling in the engine.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import type { ExperimentInfo, Metrics, Report, RunStatus, RunSummary } from './results';
+import type {
+  ExperimentInfo,
+  Metrics,
+  Report,
+  RunStatus,
+  RunSummary,
+  SlurmResources,
+  SweepStatus,
+  SweepSubmitted,
+} from './results';
 
 export type * from './results';
 // The result shapes travel with the messages: importers of the protocol get them here too.
@@ -92,6 +101,19 @@ export interface RunFinishedParams {
   error?: string;
 }
 
+/** iit/sweepSubmit: the experiment's (configuration × seed) cells as one Slurm job array, from the workspace folder. */
+export interface SweepSubmitParams {
+  uri: string;
+  /** Default: every configuration. */
+  configs?: string[];
+  /** Default 1. */
+  seeds?: number;
+  backend?: string;
+  resources?: SlurmResources;
+  /** Answer with the script and the cells; submit nothing. */
+  dryRun?: boolean;
+}
+
 export const ExperimentInfoRequest = new RequestType<{ uri: string }, ExperimentInfo, void>('iit/experimentInfo');
 export const TrainRequest = new RequestType<TrainParams, TrainResult, void>('iit/train');
 export const EvaluateRequest = new RequestType<EvaluateParams, Report, void>('iit/evaluate');
@@ -100,3 +122,7 @@ export const RunsRequest = new RequestType<{ uri?: string }, RunSummary[], void>
 export const RunFinishedNotification = new NotificationType<RunFinishedParams>('iit/runFinished');
 /** Client → server: the workspace's trust changed. */
 export const SetTrustedNotification = new NotificationType<{ trusted: boolean }>('iit/setTrusted');
+export const SweepSubmitRequest = new RequestType<SweepSubmitParams, SweepSubmitted, void>('iit/sweepSubmit');
+/** The sweeps stored under the workspace folders' `.iit/tables`, each cell with its state (store and squeue). */
+export const SweepsRequest = new RequestType<Record<string, never> | null, SweepStatus[], void>('iit/sweeps');
+export const SweepCancelRequest = new RequestType<{ store: string }, { jobs: string[] }, void>('iit/sweepCancel');

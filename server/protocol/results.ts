@@ -174,3 +174,26 @@ export interface SweepStatus {
   /** Why the scheduler's queue could not be read (then queued and running cells read as the store has them). */
   queueProblem?: string;
 }
+
+/** What a sweep submission sent (`iit-studio sweep --json`, iit/sweepSubmit). */
+export interface SweepSubmitted {
+  store: string;
+  experiment: string;
+  /** The job array's script (submitted, or the dry run's). */
+  script: string;
+  /** Where the submitted script was kept. */
+  scriptFile?: string;
+  /** Every cell asked for, its task id, and whether this submission trains it (false: finished in the store). */
+  cells: { id: string; config: string; seed: number; index: number; toRun: boolean }[];
+  /** Slurm's job id of the array; absent for a dry run, or when every cell was already finished. */
+  jobId?: string;
+}
+
+/** What each array task asks of Slurm (sbatch's options of the same names); unset ones are the cluster's defaults. */
+export interface SlurmResources {
+  partition?: string;
+  time?: string;
+  cpusPerTask?: number;
+  gpus?: string;
+  mem?: string;
+}

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { Harness, uriOf } from './server-harness';
 import { SlurmCluster } from './slurm-cluster';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -215,6 +216,59 @@ test('sweep cancel: every cell not finished reads cancelled', async () => {
     s.cells.some((x) => x.state === 'cancelled'),
     JSON.stringify(s.cells),
   );
+});
+
+test('from the editor: Run on Slurm in the CodeLens, iit/sweepSubmit, the cells polled through iit/sweeps', async () => {
+  // The server's default store: the workspace folder's .iit/tables/<experiment> (the repository's ignored .iit).
+  const store = path.join(root, '.iit', 'tables', 'sweep-small');
+  rmSync(store, { recursive: true, force: true });
+  const h = new Harness();
+  await h.start({}, { SLURM_CONF: cluster.env.SLURM_CONF! });
+  try {
+    await h.open(file);
+    const lenses = (await h.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf(file) } })) as {
+      command: { title: string; command: string };
+    }[];
+    assert.ok(
+      lenses.some((l) => l.command.command === 'iit.runOnSlurm' && l.command.title === 'Run on Slurm'),
+      JSON.stringify(lenses),
+    );
+    const sub = (await h.conn.sendRequest('iit/sweepSubmit', {
+      uri: uriOf(file),
+      configs: ['STANDARD'],
+      seeds: 1,
+      backend: 'wasm',
+    })) as { store: string; jobId: string; cells: { id: string; toRun: boolean }[] };
+    assert.equal(sub.store, store);
+    assert.match(sub.jobId, /^\d+$/);
+    assert.deepEqual(
+      sub.cells.map((c) => [c.id, c.toRun]),
+      [['STANDARD-seed0', true]],
+    );
+    const end = Date.now() + 8 * 60_000;
+    let mine: { store: string; cells: Cell[] } | undefined;
+    for (;;) {
+      const all = (await h.conn.sendRequest('iit/sweeps', null)) as { store: string; cells: Cell[] }[];
+      mine = all.find((x) => x.store === store);
+      assert.ok(mine, `iit/sweeps lists the sweep: ${JSON.stringify(all)}`);
+      if (mine.cells.every((c) => c.state === 'finished')) break;
+      assert.ok(
+        mine.cells.every((c) => ['queued', 'running', 'finished'].includes(c.state)),
+        JSON.stringify(mine.cells),
+      );
+      if (Date.now() > end) assert.fail(`not finished within 8 min: ${JSON.stringify(mine.cells)}`);
+      await sleep(300);
+    }
+    assert.ok(existsSync(path.join(store, 'STANDARD-seed0', 'report.json')));
+    await assert.rejects(h.conn.sendRequest('iit/sweepCancel', { store: os.tmpdir() }), /outside the workspace/);
+    await assert.rejects(
+      h.conn.sendRequest('iit/sweepSubmit', { uri: uriOf(file), seeds: 0 }),
+      /seeds must be a positive integer/,
+    );
+  } finally {
+    h.stop();
+    rmSync(store, { recursive: true, force: true });
+  }
 });
 
 test('without Slurm on the machine, sweep --slurm exits 2 with one line saying what is missing', () => {
