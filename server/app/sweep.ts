@@ -222,7 +222,7 @@ export async function runSweepTask(store: string, index: number, opts: SweepTask
   } catch (e) {
     if (e instanceof Cancelled) {
       record({ state: 'cancelled', step: e.step, ...(steps !== undefined ? { steps } : {}) });
-      opts.log?.(`${cell.id}: stopped at step ${e.step} with a checkpoint; a resubmission resumes it`);
+      opts.log?.(`${cell.id}: stopped at step ${e.step} with a checkpoint; a requeue or a resubmission resumes it`);
       return 130;
     }
     const line = errorLine(e);

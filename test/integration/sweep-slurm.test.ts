@@ -1,7 +1,7 @@
 /**
  * `iit-studio sweep --slurm` on a real single-node Slurm (munged, slurmctld, slurmd started by this test): a 2 × 2
- * sweep runs as one job array and gives the table a local `table --jobs 1` gives; a task cancelled while it trains
- * resumes on resubmission to the same report; a failing experiment leaves its one-line error and nothing else;
+ * sweep runs as one job array and gives the table a local `table --jobs 1` gives; a task requeued while it trains
+ * resumes in its array, and one cancelled resumes on resubmission, each to the same report; a failing experiment leaves its one-line error and nothing else;
  * `--dry-run` prints a script `sbatch --test-only` accepts; `sweep cancel` cancels; without Slurm, exit 2.
  */
 import assert from 'node:assert/strict';
@@ -131,7 +131,7 @@ test('a 2 × 2 sweep is one job array and gives the table a local run gives', as
   assert.deepEqual(status(store).jobs, [sub.jobId]);
 });
 
-test('scancel of a running task, then a resubmission: the cell resumes to the report of an uninterrupted run', async () => {
+test("a requeued task resumes in its array; a cancelled one on resubmission: both to an uninterrupted run's report", async () => {
   assert.ok(local, 'needs the local table of the first test');
   const store = path.join(tmp, 'cancelled');
   const args = ['sweep', file, '--slurm', '--configs', 'IIT', ...common, '--store', store, '--checkpoint-every', '200'];
@@ -139,14 +139,30 @@ test('scancel of a running task, then a resubmission: the cell resumes to the re
   assert.equal(r.code, 0, r.stderr);
   const { jobId } = JSON.parse(r.stdout) as { jobId: string };
 
-  // Cancel IIT-seed1 (task 1) once it has trained some steps.
-  await waitFor(store, 'IIT-seed1 training', (s) => {
-    const c = s.cells[1]!;
-    return (c.state === 'running' && (c.step ?? 0) > 0) || settled(s);
-  });
-  const k = spawnSync('scancel', [`${jobId}_1`], { env: cluster.env, encoding: 'utf8', timeout: 30_000 });
-  assert.equal(k.status, 0, k.stderr);
-  const s = await waitFor(store, 'the cancelled task gone', settled);
+  // Once both cells have trained some steps: Slurm requeues IIT-seed0 (task 0), as a preemption would, and
+  // IIT-seed1 (task 1) is cancelled.
+  const trained = (c: Cell) => c.state === 'running' && (c.step ?? 0) > 0;
+  await waitFor(store, 'both cells training', (s) => s.cells.every(trained) || settled(s));
+  const slurm = (...a: string[]) => {
+    const k = spawnSync(a[0]!, a.slice(1), { env: cluster.env, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(k.status, 0, `${a.join(' ')}: ${k.stderr}`);
+  };
+  slurm('scancel', `${jobId}_1`);
+  slurm('scontrol', 'requeue', `${jobId}_0`);
+  // A requeued task waits for a begin time (about 100 s); the test lets it start at once.
+  await waitFor(store, 'the requeued task back in the queue', (s) => s.cells[0]!.state === 'queued', 2);
+  slurm('scontrol', 'update', `JobId=${jobId}_0`, 'StartTime=now');
+  const s = await waitFor(store, 'the requeued cell finished and the cancelled one gone', settled);
+  assert.equal(s.cells[0]!.state, 'finished', JSON.stringify(s.cells));
+  const requeuedLog = readFileSync(path.join(store, 'sweep', 'logs', `${jobId}_0.log`), 'utf8');
+  assert.match(requeuedLog, /DUE TO JOB REQUEUE/, requeuedLog);
+  const resumedAt = /stopped at step (\d+)/.exec(requeuedLog)?.[1];
+  assert.ok(resumedAt && Number(resumedAt) > 0, requeuedLog);
+  assert.match(requeuedLog, new RegExp(`resuming at step ${resumedAt}\\b`), requeuedLog);
+  const report = (dir: string, cell: string) =>
+    JSON.parse(readFileSync(path.join(dir, cell, 'report.json'), 'utf8')) as { metrics: unknown };
+  assert.deepEqual(report(store, 'IIT-seed0').metrics, report(path.join(tmp, 'local'), 'IIT-seed0').metrics);
+
   const cancelled = s.cells[1]!;
   assert.equal(cancelled.state, 'cancelled', JSON.stringify(s.cells));
   assert.ok((cancelled.step ?? 0) > 0 && (cancelled.step ?? 0) < 4000, `stopped mid-run at ${cancelled.step}`);
@@ -170,8 +186,7 @@ test('scancel of a running task, then a resubmission: the cell resumes to the re
   );
   const log = readFileSync(path.join(store, 'sweep', 'logs', `${resub.jobId}_1.log`), 'utf8');
   assert.match(log, new RegExp(`resuming at step ${cancelled.step}\\b`), log);
-  const report = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'IIT-seed1', 'report.json'), 'utf8'));
-  assert.deepEqual(report(store).metrics, report(path.join(tmp, 'local')).metrics);
+  assert.deepEqual(report(store, 'IIT-seed1').metrics, report(path.join(tmp, 'local'), 'IIT-seed1').metrics);
 });
 
 test('a task whose experiment fails: its one-line error in sweep status, nothing stored for the cell', async () => {
