@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { IITError } from '../engine/errors';
+import type { Experiment, ResolvedConfig } from '../engine/experiment';
 import type { Metrics } from '../engine/metrics';
 import { Session } from '../engine/session';
 import { plainName as slug } from '../runs/layout';
@@ -72,8 +73,42 @@ export interface SearchResult {
   wallSeconds: number;
 }
 
-export async function runSearch(req: SearchRequest): Promise<SearchResult> {
-  const t0 = performance.now();
+/** A search's cell before it trains: its run directory, configuration as resolved, and what the store holds. */
+export type SearchGridCell = SearchCell & {
+  dir: string;
+  resume: boolean;
+  resolved: unknown;
+  /** The stored cell is of another run, configuration or data: to be deleted before it trains. */
+  stale: boolean;
+};
+
+export interface SearchGrid {
+  exp: Experiment;
+  config: ResolvedConfig;
+  source: RunDir;
+  store: string;
+  split: string;
+  splits: string[];
+  variables: string[];
+  cells: SearchGridCell[];
+}
+
+/** The run directory name of a search cell in its store. */
+export const searchCellId = (variable: string, site: string, dims: number) => slug(`${variable}-${site}-k${dims}`);
+
+/**
+ * Loads the experiment and the searched run and checks the whole grid before anything trains (sites, sizes,
+ * variables, split); each cell says whether the store holds it finished (its IIA), stopped (resume) or stale.
+ * Nothing is written.
+ */
+export async function openSearchGrid(
+  req: Pick<
+    SearchRequest,
+    'file' | 'run' | 'config' | 'sites' | 'dims' | 'variables' | 'seed' | 'steps' | 'store' | 'split' | 'jobs'
+  > & {
+    root?: string;
+  },
+): Promise<SearchGrid> {
   const exp = await loadExperiment(req.file);
   const config = alignConfig(exp, req.config);
   const where = exp.location;
@@ -125,17 +160,28 @@ export async function runSearch(req: SearchRequest): Promise<SearchResult> {
   } catch (e) {
     throw located(e);
   }
-  const store = path.resolve(req.store ?? path.join('.iit', 'searches', slug(`${exp.name}-${source.config.runId}`)));
+  const store = path.resolve(
+    req.root ?? process.cwd(),
+    req.store ?? path.join('.iit', 'searches', slug(`${exp.name}-${source.config.runId}`)),
+  );
   const data = exp.dataDigest();
 
-  type Cell = SearchCell & { dir: string; resume: boolean; resolved: unknown };
-  const cells: Cell[] = variables.flatMap((variable) =>
+  const cells: SearchGridCell[] = variables.flatMap((variable) =>
     req.sites.flatMap((site) =>
-      req.dims.map((dims): Cell => {
-        const dir = path.join(store, slug(`${variable}-${site}-k${dims}`));
+      req.dims.map((dims): SearchGridCell => {
+        const dir = path.join(store, searchCellId(variable, site, dims));
         const n = widths.get(site)!;
         if (dims > n)
-          return { variable, site, dims, dir, resume: false, resolved: undefined, skipped: `k ${dims} > ${n} neurons` };
+          return {
+            variable,
+            site,
+            dims,
+            dir,
+            resume: false,
+            stale: false,
+            resolved: undefined,
+            skipped: `k ${dims} > ${n} neurons`,
+          };
         const alignment = placed(exp, config, site, dims, [variable]);
         const resolved = resolveConfig(exp, config.name, {
           freeze: 'network',
@@ -150,11 +196,8 @@ export async function runSearch(req: SearchRequest): Promise<SearchResult> {
           from?.runId === source.config.runId &&
           from.startTime === source.config.startTime;
         const report = same ? readRun(dir)?.report : undefined;
-        if (!same && existsSync(dir)) {
-          req.log?.(`${variable} at ${site}, k ${dims}: the stored cell is of another run, config or data; again`);
-          deleteRun(dir, store);
-        }
         return {
+          stale: !same && existsSync(dir),
           variable,
           site,
           dims,
@@ -170,6 +213,23 @@ export async function runSearch(req: SearchRequest): Promise<SearchResult> {
       }),
     ),
   );
+  return { exp, config, source, store, split, splits, variables, cells };
+}
+
+/** A stale stored cell (another run, configuration or data) goes, to be trained again. */
+export function dropStale(grid: SearchGrid, c: SearchGridCell, log?: (line: string) => void): void {
+  if (!c.stale) return;
+  log?.(`${c.variable} at ${c.site}, k ${c.dims}: the stored cell is of another run, config or data; again`);
+  deleteRun(c.dir, grid.store);
+  c.stale = false;
+}
+
+export async function runSearch(req: SearchRequest): Promise<SearchResult> {
+  const t0 = performance.now();
+  const grid = await openSearchGrid(req);
+  const { exp, config, source, split, splits, variables, cells } = grid;
+  const data = exp.dataDigest();
+  for (const c of cells) dropStale(grid, c, req.log);
   const pending = cells.filter((c) => !c.skipped && c.iia === undefined);
   const jobs = Math.min(
     Math.max(1, pending.length),
@@ -227,7 +287,7 @@ export async function runSearch(req: SearchRequest): Promise<SearchResult> {
     req.log?.(`${name}: IIA ${(100 * c.iia).toFixed(1)}% in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
   });
 
-  const out: SearchCell[] = cells.map(({ dir: _d, resume: _r, resolved: _s, ...c }) => c);
+  const out: SearchCell[] = cells.map(({ dir: _d, resume: _r, resolved: _s, stale: _t, ...c }) => c);
   const best: Record<string, SearchCell> = {};
   for (const c of out) {
     if (c.iia === undefined) continue;

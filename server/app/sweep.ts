@@ -22,19 +22,36 @@ import {
   writeCellRecord,
   writeSweep,
   type CellRecord,
+  type SweepCell,
   type SweepManifest,
+  type SweepSearch,
   type TaskHolder,
 } from '../runs/sweep';
 import { storedRun, type CliCommand } from './cells';
 import { located } from './open';
 import { cellId, openTableGrid, storedCell } from './table';
-import { Cancelled, trainRun } from './train';
+import { alignRun } from './align';
+import { dropStale, openSearchGrid, searchCellId } from './search';
+import { Cancelled, trainRun, type RunHooks } from './train';
 
-export { cancelSweep, findSweeps, sweepStatus } from '../cluster/status';
+export { cancelSweep, findSweeps, sweepStatus, workspaceSweeps } from '../cluster/status';
 export type { SlurmResources, SweepSubmitted } from '../protocol/results';
+
+/** An alignment search sent as a sweep: the cells `iit-studio search` would train (variable × site × k). */
+export interface SweepSearchRequest {
+  run: string;
+  sites: string[];
+  dims: number[];
+  variables?: string[];
+  config?: string;
+  seed?: number;
+  steps?: number;
+}
 
 export interface SweepRequest {
   file: string;
+  /** Instead of the table's (configuration × seed): an alignment search's cells. */
+  search?: SweepSearchRequest;
   configs?: string[];
   seeds: number;
   store?: string;
@@ -62,10 +79,61 @@ function needSlurm(): void {
   );
 }
 
+/** The cells a sweep asks for, checked as `table` or `search` checks them, each with whether the store lacks it. */
+async function sweepGrid(
+  req: SweepRequest,
+  root: string,
+): Promise<{
+  experiment: string;
+  file: string;
+  store: string;
+  search?: SweepSearch;
+  cells: (SweepCell & { toRun: boolean })[];
+}> {
+  if (req.search) {
+    const q = req.search;
+    const g = await openSearchGrid({ file: req.file, ...q, store: req.store, root });
+    return {
+      experiment: g.exp.name,
+      file: g.exp.file ?? path.resolve(req.file),
+      store: g.store,
+      search: {
+        run: g.source.dir,
+        config: g.config.name,
+        seed: q.seed ?? 0,
+        ...(q.steps !== undefined ? { steps: q.steps } : {}),
+      },
+      cells: g.cells
+        .filter((c) => !c.skipped)
+        .map((c) => ({
+          id: searchCellId(c.variable, c.site, c.dims),
+          config: g.config.name,
+          seed: q.seed ?? 0,
+          variable: c.variable,
+          site: c.site,
+          dims: c.dims,
+          toRun: c.iia === undefined,
+        })),
+    };
+  }
+  const g = await openTableGrid({ ...req, root });
+  return {
+    experiment: g.exp.name,
+    file: g.file,
+    store: g.store,
+    cells: g.cells.map((c) => ({
+      id: cellId(c.config, c.seed),
+      config: c.config,
+      seed: c.seed,
+      toRun: !storedRun(c.dir, g.resolved.get(c.config), g.data),
+    })),
+  };
+}
+
 export async function submitSweep(req: SweepRequest): Promise<SweepSubmitted> {
   if (!req.dryRun) needSlurm();
   const cwd = path.resolve(req.root ?? process.cwd());
-  const grid = await openTableGrid({ ...req, root: cwd });
+  const grid = await sweepGrid(req, cwd);
   const { store, file } = grid;
   for (const [what, p] of [
     ['the store', store],
@@ -78,27 +146,18 @@ export async function submitSweep(req: SweepRequest): Promise<SweepSubmitted> {
   // Cells are only ever appended to a store's manifest: a task finds its cell by index, also in an older array.
   const old = readSweep(store);
   const cells = [...(old?.cells ?? [])];
-  const indexOf = (id: string) => {
-    const i = cells.findIndex((c) => c.id === id);
-    return i >= 0 ? i : cells.push({ id, config: '', seed: 0 }) - 1;
-  };
-  const asked = grid.cells.map((c) => {
-    const id = cellId(c.config, c.seed);
-    const index = indexOf(id);
-    cells[index] = { id, config: c.config, seed: c.seed };
-    return {
-      id,
-      config: c.config,
-      seed: c.seed,
-      index,
-      toRun: !storedRun(c.dir, grid.resolved.get(c.config), grid.data),
-    };
+  const asked = grid.cells.map(({ toRun, ...c }) => {
+    let index = cells.findIndex((x) => x.id === c.id);
+    if (index < 0) index = cells.push(c) - 1;
+    else cells[index] = c;
+    return { id: c.id, config: c.config, seed: c.seed, index, toRun };
   });
   const manifest: SweepManifest = {
     version: 1,
-    experiment: grid.exp.name,
+    experiment: grid.experiment,
     file,
     cwd,
+    ...(grid.search ? { search: grid.search } : {}),
     ...(req.backend ? { backend: req.backend } : {}),
     ...(req.checkpointEvery ? { checkpointEvery: req.checkpointEvery } : {}),
     cells,
@@ -107,16 +166,16 @@ export async function submitSweep(req: SweepRequest): Promise<SweepSubmitted> {
   const tasks = asked.filter((c) => c.toRun).map((c) => c.index);
   const script = arrayScript(
     {
-      name: `iit-${grid.exp.name}`.slice(0, 64),
+      name: `iit-${grid.experiment}`.slice(0, 64),
       tasks: tasks.length ? tasks : [0],
       output: path.join(sweepFile(store, 'logs'), '%A_%a.log'),
       chdir: cwd,
       command: [req.cli.command, ...req.cli.args, 'sweep', 'task', store],
       ...req.resources,
     },
-    [`IIT Studio sweep of ${grid.exp.name} (${file}): ${tasks.length} of ${asked.length} cells`, `store: ${store}`],
+    [`IIT Studio sweep of ${grid.experiment} (${file}): ${tasks.length} of ${asked.length} cells`, `store: ${store}`],
   );
-  const result: SweepSubmitted = { store, experiment: grid.exp.name, script, cells: asked };
+  const result: SweepSubmitted = { store, experiment: grid.experiment, script, cells: asked };
   if (req.dryRun || !tasks.length) return result;
 
   writeSweep(store, manifest);
@@ -149,6 +208,62 @@ function runningInQueue(h: TaskHolder): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * How to train a cell, by the one pipeline, as `table` or `search` would: nothing when the store holds it finished,
+ * a resume when it holds it stopped; a stale stored cell (another configuration, run or data) is deleted first.
+ */
+async function cellTrainer(
+  m: SweepManifest,
+  cell: SweepCell,
+  store: string,
+  log?: (line: string) => void,
+): Promise<((hooks: RunHooks) => Promise<unknown>) | undefined> {
+  const dir = path.join(store, cell.id);
+  const shared = { ...(m.checkpointEvery ? { checkpointEvery: m.checkpointEvery } : {}) };
+  if (m.search) {
+    const { run, config, seed, steps } = m.search;
+    if (!cell.variable || !cell.site || !cell.dims) throw new Error(`sweep: search cell ${cell.id} has no place`);
+    const { variable, site, dims } = cell as Required<SweepCell>;
+    const grid = await openSearchGrid({
+      file: m.file,
+      run,
+      config,
+      seed,
+      ...(steps !== undefined ? { steps } : {}),
+      sites: [site],
+      dims: [dims],
+      variables: [variable],
+      store,
+    });
+    const c = grid.cells[0]!;
+    if (c.skipped) throw sweepError(`sweep: cell ${cell.id}: ${c.skipped}`, 'resubmit with smaller --dims');
+    dropStale(grid, c, log);
+    if (c.iia !== undefined) return undefined;
+    if (c.resume) return (hooks) => trainRun({ resume: dir, ...shared, hooks });
+    return (hooks) =>
+      alignRun({
+        file: m.file,
+        run,
+        config,
+        site,
+        dims,
+        variables: [variable],
+        seed,
+        ...(steps !== undefined ? { steps } : {}),
+        backend: m.backend,
+        out: dir,
+        ...shared,
+        hooks,
+      });
+  }
+  const grid = await openTableGrid({ file: m.file, configs: [cell.config], seeds: cell.seed + 1, store });
+  const stored = storedCell(grid, { config: cell.config, seed: cell.seed, dir }, log);
+  if (stored.report) return undefined;
+  if (stored.resume) return (hooks) => trainRun({ resume: dir, ...shared, hooks });
+  return (hooks) =>
+    trainRun({ file: m.file, config: cell.config, seed: cell.seed, backend: m.backend, out: dir, ...shared, hooks });
 }
 
 export interface SweepTaskOptions {
@@ -187,32 +302,25 @@ export async function runSweepTask(store: string, index: number, opts: SweepTask
   let step: number | undefined;
   try {
     record({ state: 'running' });
-    const grid = await openTableGrid({ file: m.file, configs: [cell.config], seeds: cell.seed + 1, store });
-    const stored = storedCell(grid, { config: cell.config, seed: cell.seed, dir }, opts.log);
-    if (!stored.report) {
+    const train = await cellTrainer(m, cell, store, opts.log);
+    if (train) {
       let written = 0;
-      await trainRun({
-        ...(stored.resume
-          ? { resume: dir }
-          : { file: m.file, config: cell.config, seed: cell.seed, backend: m.backend, out: dir }),
-        ...(m.checkpointEvery ? { checkpointEvery: m.checkpointEvery } : {}),
-        hooks: {
-          cancelled: opts.cancelled,
-          onStart: (s) => {
-            steps = s.totalSteps;
-            step = s.step;
-            opts.log?.(
-              `${cell.id}: ${s.resumedFrom !== undefined ? `resuming at step ${s.resumedFrom}` : 'training'} on ${s.backend}`,
-            );
-            record({ state: 'running', step, steps });
-          },
-          onStep: (p) => {
-            step = p.step;
-            // The record says how far the cell is; written every few seconds, not every step.
-            if (Date.now() - written < 2000) return;
-            written = Date.now();
-            record({ state: 'running', step, ...(steps !== undefined ? { steps } : {}) });
-          },
+      await train({
+        cancelled: opts.cancelled,
+        onStart: (s) => {
+          steps = s.totalSteps;
+          step = s.step;
+          opts.log?.(
+            `${cell.id}: ${s.resumedFrom !== undefined ? `resuming at step ${s.resumedFrom}` : 'training'} on ${s.backend}`,
+          );
+          record({ state: 'running', step, steps });
+        },
+        onStep: (p) => {
+          step = p.step;
+          // The record says how far the cell is; written every few seconds, not every step.
+          if (Date.now() - written < 2000) return;
+          written = Date.now();
+          record({ state: 'running', step, ...(steps !== undefined ? { steps } : {}) });
         },
       });
     }

@@ -14,7 +14,7 @@ import { ChildError } from '../app/cells';
 import { SlurmError } from '../cluster/slurm';
 import { runSearch } from '../app/search';
 import { runTable } from '../app/table';
-import { cancelSweep, findSweeps, runSweepTask, submitSweep, sweepStatus } from '../app/sweep';
+import { cancelSweep, runSweepTask, submitSweep, sweepStatus, workspaceSweeps } from '../app/sweep';
 import { alignRun } from '../app/align';
 import { Cancelled, trainRun, type RunHooks } from '../app/train';
 import type { Report } from '../engine/report';
@@ -57,7 +57,9 @@ usage:
   iit-studio sweep <file> --slurm [--configs A,B] [--seeds N] [--store DIR] [--backend NAME]
                                 [--partition P] [--time T] [--cpus-per-task C] [--gpus G] [--mem M]
                                 [--checkpoint-every N] [--dry-run]
-                                the table's cells as one Slurm job array (only those the store lacks);
+                                [--search --run DIR --sites A,B --dims 1,2 [--variables V] [--config C]]
+                                the table's cells (or with --search the alignment search's) as one
+                                Slurm job array (only those the store lacks);
                                 each task trains its cell into the store and resumes when requeued;
                                 --dry-run prints the script and the cells
   iit-studio sweep status [--store DIR] [--json]   each cell: queued, running (step), finished,
@@ -285,10 +287,35 @@ const str = (flags: Record<string, string | true>, name: string) => {
 function sweepStores(flags: Record<string, string | true>, sub: string): string[] {
   const given = str(flags, 'store');
   if (given) return [path.resolve(given)];
-  const found = findSweeps(path.resolve('.iit', 'tables'));
+  const found = workspaceSweeps(process.cwd());
   if (!found.length)
-    throw new UsageError(`sweep ${sub}: no sweep under .iit/tables here; give its store with --store DIR`);
+    throw new UsageError(
+      `sweep ${sub}: no sweep under .iit/tables or .iit/searches here; give its store with --store DIR`,
+    );
   return found;
+}
+
+/** `sweep --search`: the cells `search` would train, from the same options. */
+function searchCells(flags: Record<string, string | true>) {
+  for (const o of ['configs', 'seeds'] as const)
+    if (flags[o] !== undefined)
+      throw new UsageError(`sweep --search takes --config and --seed (one run's search), not --${o}`);
+  const run = str(flags, 'run');
+  const sites = str(flags, 'sites');
+  const dims = str(flags, 'dims');
+  if (!run || !sites || !dims)
+    throw new UsageError('sweep --search needs --run DIR --sites A,B --dims 1,2,4 (as iit-studio search)');
+  const variables = str(flags, 'variables');
+  const config = str(flags, 'config');
+  return {
+    run,
+    sites: list(sites),
+    dims: list(dims).map((k) => positive(k, 'dims')),
+    ...(variables ? { variables: list(variables) } : {}),
+    ...(config ? { config } : {}),
+    seed: intFlag(flags.seed, 'seed', 0),
+    ...(flags.steps !== undefined ? { steps: positive(flags.steps, 'steps') } : {}),
+  };
 }
 
 async function cmdSweep(args: string[], flags: Record<string, string | true>): Promise<number> {
@@ -336,9 +363,11 @@ async function cmdSweep(args: string[], flags: Record<string, string | true>): P
   const configs = str(flags, 'configs');
   const seeds = intFlag(flags.seeds, 'seeds', 1);
   if (seeds < 1) throw new UsageError('--seeds takes a positive integer');
+  const search = flags.search ? searchCells(flags) : undefined;
   const cpus = flags['cpus-per-task'] !== undefined ? positive(flags['cpus-per-task'], 'cpus-per-task') : undefined;
   const r = await submitSweep({
     file: first,
+    ...(search ? { search } : {}),
     configs: configs ? list(configs) : undefined,
     seeds,
     store: str(flags, 'store'),
@@ -504,6 +533,14 @@ const COMMANDS: Record<string, CommandSpec> = {
       mem: v,
       'checkpoint-every': v,
       'dry-run': sw,
+      search: sw,
+      run: v,
+      sites: v,
+      dims: v,
+      variables: v,
+      config: v,
+      seed: v,
+      steps: v,
       json: sw,
       help: sw,
     },

@@ -98,3 +98,8 @@ export function cancelSweep(store: string): string[] {
   writeSweep(store, m);
   return live.map((s) => s.jobId);
 }
+
+/** The sweeps of a workspace folder: its tables' and its alignment searches' stores that hold one. */
+export function workspaceSweeps(root: string): string[] {
+  return [path.join(root, '.iit', 'tables'), path.join(root, '.iit', 'searches')].flatMap(findSweeps);
+}

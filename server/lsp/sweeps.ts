@@ -5,16 +5,13 @@
  */
 import path from 'node:path';
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
-import { cancelSweep, findSweeps, sweepStatus } from '../cluster/status';
+import { cancelSweep, sweepStatus, workspaceSweeps } from '../cluster/status';
 import { SlurmError } from '../cluster/slurm';
 import type { SlurmResources, SweepStatus, SweepSubmitted } from '../protocol/results';
 import type { SweepSubmitParams } from '../protocol/index';
 import { optional, bad, formatError, paramsObject } from './params';
 import { startWorker } from './supervisor';
 import type { Workspace } from './workspace';
-
-/** The tables (and sweeps) of a workspace folder: `.iit/tables/<experiment>`. */
-const tablesOf = (root: string) => path.join(root, '.iit', 'tables');
 
 function resources(raw: unknown): SlurmResources | undefined {
   if (raw === undefined || raw === null) return undefined;
@@ -64,11 +61,11 @@ export class Sweeps {
     return r.submitted;
   }
 
-  /** Every sweep under the workspace folders' tables. */
+  /** Every sweep under the workspace folders' tables and searches. */
   list(): SweepStatus[] {
     this.workspace.requireInitialized();
     return this.workspace.roots
-      .flatMap((root) => findSweeps(tablesOf(root)))
+      .flatMap((root) => workspaceSweeps(root))
       .map((store) => sweepStatus(store))
       .filter((s): s is SweepStatus => s !== undefined);
   }

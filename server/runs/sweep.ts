@@ -16,6 +16,19 @@ export interface SweepCell {
   id: string;
   config: string;
   seed: number;
+  /** An alignment search's cell: the variable aligned alone at `site` with `dims` coordinates. */
+  variable?: string;
+  site?: string;
+  dims?: number;
+}
+
+/** An alignment search's sweep: the searched run and what every cell shares. */
+export interface SweepSearch {
+  /** The finished run whose frozen network is searched (absolute). */
+  run: string;
+  config: string;
+  seed: number;
+  steps?: number;
 }
 
 export interface SweepSubmission {
@@ -39,6 +52,8 @@ export interface SweepManifest {
   cwd: string;
   backend?: string;
   checkpointEvery?: number;
+  /** Set for an alignment search's (variable × site × k) cells; absent for a table's (configuration × seed). */
+  search?: SweepSearch;
   cells: SweepCell[];
   submissions: SweepSubmission[];
 }

@@ -286,6 +286,51 @@ test('from the editor: Run on Slurm in the CodeLens, iit/sweepSubmit, the cells 
   }
 });
 
+test('an alignment search (variable × site × k) as a sweep: the search a local run gives', async () => {
+  const das = 'samples/das/experiment.ts';
+  const std = path.join(tmp, 'das-std');
+  const t = cli(['train', das, '--config', 'STANDARD', '--steps', '600', '--backend', 'wasm', '--out', std, '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  const grid = ['--run', std, '--sites', 'h1,logits', '--dims', '1,4', '--variables', 'WX', '--steps', '150'];
+  const localStore = path.join(tmp, 'search-local');
+  const l = cli(['search', das, ...grid, '--backend', 'wasm', '--jobs', '1', '--store', localStore, '--json']);
+  assert.equal(l.code, 0, l.stderr);
+  type Search = { cells: { site: string; dims: number; iia?: number; reused?: boolean; skipped?: string }[] };
+  const local = JSON.parse(l.stdout) as Search;
+
+  const store = path.join(tmp, 'search-swept');
+  const r = cli(['sweep', das, '--slurm', '--search', ...grid, '--backend', 'wasm', '--store', store, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const sub = JSON.parse(r.stdout) as { cells: { id: string; toRun: boolean }[] };
+  // logits has 2 neurons: k 4 there is no cell, as in the local search.
+  assert.deepEqual(
+    sub.cells.map((c) => [c.id, c.toRun]),
+    [
+      ['WX-h1-k1', true],
+      ['WX-h1-k4', true],
+      ['WX-logits-k1', true],
+    ],
+  );
+  const s = await waitFor(store, 'finished search sweep', settled);
+  assert.deepEqual(
+    s.cells.map((c) => c.state),
+    ['finished', 'finished', 'finished'],
+    JSON.stringify(s.cells),
+  );
+  const g = cli(['search', das, ...grid, '--store', store, '--json']);
+  assert.equal(g.code, 0, g.stderr);
+  const gathered = JSON.parse(g.stdout) as Search;
+  assert.deepEqual(
+    gathered.cells.filter((c) => !c.skipped).map((c) => c.reused),
+    [true, true, true],
+    'the gathered search trains nothing',
+  );
+  assert.deepEqual(
+    gathered.cells.map((c) => [c.site, c.dims, c.iia]),
+    local.cells.map((c) => [c.site, c.dims, c.iia]),
+  );
+});
+
 test('without Slurm on the machine, sweep --slurm exits 2 with one line saying what is missing', () => {
   const empty = mkdtempSync(path.join(tmp, 'no-slurm-'));
   const r = cli(['sweep', file, '--slurm', '--store', path.join(tmp, 'none')], { ...process.env, PATH: empty });
