@@ -456,6 +456,8 @@ async function cmdBackends(json: boolean): Promise<void> {
 
 const v = 'value' as const;
 const sw = 'switch' as const;
+/** The options that place an alignment search's grid (`search`, and `sweep --search`). */
+const SEARCH_GRID = { run: v, sites: v, dims: v, variables: v, config: v, seed: v, steps: v };
 /** Each command's options: anything else on its command line is a usage error. */
 const COMMANDS: Record<string, CommandSpec> = {
   train: {
@@ -497,13 +499,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   search: {
     positionals: 1,
     options: {
-      run: v,
-      sites: v,
-      dims: v,
-      variables: v,
-      config: v,
-      seed: v,
-      steps: v,
+      ...SEARCH_GRID,
       jobs: v,
       backend: v,
       store: v,
@@ -534,13 +530,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       'checkpoint-every': v,
       'dry-run': sw,
       search: sw,
-      run: v,
-      sites: v,
-      dims: v,
-      variables: v,
-      config: v,
-      seed: v,
-      steps: v,
+      ...SEARCH_GRID,
       json: sw,
       help: sw,
     },
