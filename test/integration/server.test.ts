@@ -246,9 +246,11 @@ test('clean file: no errors; hover on a variable and an alignment entry; CodeLen
     range: { start: { line: number } };
     command: { title: string; command: string };
   }[];
+  // Run on Slurm only where Slurm's sbatch is on PATH (npm test installs Slurm: test/integration/sweep-slurm.test.ts).
+  const sbatch = spawnSync('sh', ['-c', 'command -v sbatch && command -v squeue && command -v scancel']).status === 0;
   assert.deepEqual(
     lenses.map((l) => l.command.command),
-    ['iit.train', 'iit.evaluate', 'iit.debugIntervention'],
+    ['iit.train', 'iit.evaluate', ...(sbatch ? ['iit.runOnSlurm'] : []), 'iit.debugIntervention'],
   );
   assert.ok(lenses.every((l) => l.range.start.line === find(rel, 'export default experiment(').line));
   const symbols = (await h.conn.sendRequest('textDocument/documentSymbol', { textDocument: { uri: uriOf(rel) } })) as {

@@ -1,6 +1,6 @@
 /**
  * A sweep's parts that need no cluster: Slurm's array syntax, the job array's script, the cell lock (two tasks
- * never write one cell) and the status read from the store alone.
+ * never write one cell), the status read from the store alone, and the CodeLens's Run on Slurm.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,6 +10,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { arraySpec, arrayScript, directiveProblem } from '../../server/cluster/slurm';
 import { sweepStatus } from '../../server/cluster/status';
+import { codeLenses } from '../../server/lsp/features';
+import { SourceIndex } from '../../server/source/index';
 import { claimCell, releaseCell, writeCellRecord, writeSweep, type TaskHolder } from '../../server/runs/sweep';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-sweep-store-'));
@@ -129,4 +131,11 @@ test('sweepStatus from the store: finished, failed with its error, cancelled, st
   assert.equal(s.cells[2]!.step, 40);
   assert.equal(s.cells[3]!.job, '999999_3');
   assert.equal(sweepStatus(path.join(tmp, 'nothing')), undefined);
+});
+
+test('the CodeLens offers Run on Slurm only where Slurm is', () => {
+  const index = new SourceIndex("import { experiment } from 'iit-studio';\nexport default experiment({ model: m });\n");
+  const commands = (slurm: boolean) => codeLenses('file:///x.ts', index, slurm).map((l) => l.command!.command);
+  assert.deepEqual(commands(false), ['iit.train', 'iit.evaluate', 'iit.debugIntervention']);
+  assert.deepEqual(commands(true), ['iit.train', 'iit.evaluate', 'iit.runOnSlurm', 'iit.debugIntervention']);
 });
