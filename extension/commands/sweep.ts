@@ -68,7 +68,9 @@ const runOnSlurm =
     void vscode.window.showInformationMessage(
       r.jobId
         ? `IIT: submitted job array ${r.jobId} to Slurm: ${toRun} of ${r.cells.length} cells of ${r.experiment}.`
-        : `IIT: every cell of ${r.experiment} is already finished in ${vscode.workspace.asRelativePath(r.store)}.`,
+        : r.cells.some((x) => x.queued)
+          ? `IIT: nothing new to submit: the other cells of ${r.experiment} are queued or running in Slurm.`
+          : `IIT: every cell of ${r.experiment} is already finished in ${vscode.workspace.asRelativePath(r.store)}.`,
     );
   };
 

@@ -8,7 +8,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { arrayScript, directiveProblem, missingClients, queuedTasks, submit } from '../cluster/slurm';
+import { arrayScript, directiveProblem, missingClients, queuedTasks, submit, type QueuedTask } from '../cluster/slurm';
 import { IITError } from '../engine/errors';
 import type { SlurmResources, SweepSubmitted } from '../protocol/results';
 import { RunDirError } from '../runs/errors';
@@ -150,7 +150,7 @@ export async function submitSweep(req: SweepRequest): Promise<SweepSubmitted> {
     let index = cells.findIndex((x) => x.id === c.id);
     if (index < 0) index = cells.push(c) - 1;
     else cells[index] = c;
-    return { id: c.id, config: c.config, seed: c.seed, index, toRun };
+    return { id: c.id, config: c.config, seed: c.seed, index, toRun } as SweepSubmitted['cells'][number];
   });
   const manifest: SweepManifest = {
     version: 1,
@@ -163,6 +163,11 @@ export async function submitSweep(req: SweepRequest): Promise<SweepSubmitted> {
     cells,
     submissions: old?.submissions ?? [],
   };
+  // A cell an earlier array still holds (queued or running) is not sent twice.
+  for (const q of liveTasks(manifest)) {
+    const c = asked.find((x) => x.index === q.task && x.toRun);
+    if (c) Object.assign(c, { toRun: false, queued: `${q.jobId}_${q.task}` });
+  }
   const tasks = asked.filter((c) => c.toRun).map((c) => c.index);
   const script = arrayScript(
     {
@@ -186,6 +191,19 @@ export async function submitSweep(req: SweepRequest): Promise<SweepSubmitted> {
   writeSweep(store, manifest);
   req.log?.(`submitted job array ${jobId}: ${tasks.length} cell${tasks.length === 1 ? '' : 's'}`);
   return { ...result, scriptFile, jobId };
+}
+
+/** The tasks of the sweep's earlier arrays that Slurm still holds (none when the queue cannot be read). */
+function liveTasks(m: SweepManifest): QueuedTask[] {
+  const jobs = m.submissions.filter((s) => !s.cancelled);
+  if (!jobs.length) return [];
+  try {
+    return queuedTasks(jobs.map((s) => s.jobId)).filter((q) =>
+      jobs.some((s) => s.jobId === q.jobId && s.cells.includes(q.task)),
+    );
+  } catch {
+    return [];
+  }
 }
 
 /** The one line a failed cell keeps: file, line and fix for bad input, else the message. */

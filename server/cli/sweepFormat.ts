@@ -12,7 +12,8 @@ const shown = (p: string) => {
 export function formatSubmitted(r: SweepSubmitted, dryRun: boolean): string {
   const toRun = r.cells.filter((c) => c.toRun);
   const cells = r.cells.map(
-    (c) => `  ${String(c.index).padStart(3)}  ${c.id.padEnd(24)} ${c.toRun ? 'to train' : 'finished in the store'}`,
+    (c) =>
+      `  ${String(c.index).padStart(3)}  ${c.id.padEnd(24)} ${c.toRun ? 'to train' : c.queued ? `in the queue as ${c.queued}` : 'finished in the store'}`,
   );
   const head = `${r.experiment}: ${r.cells.length} cell${r.cells.length === 1 ? '' : 's'}, ${toRun.length} to train (store ${shown(r.store)})`;
   if (dryRun) return [r.script.trimEnd(), '', head, ...cells].join('\n');
@@ -21,7 +22,9 @@ export function formatSubmitted(r: SweepSubmitted, dryRun: boolean): string {
       head,
       ...cells,
       '',
-      `every cell is finished: iit-studio table --store ${shown(r.store)} gathers the table`,
+      r.cells.some((c) => c.queued)
+        ? `nothing new to submit: iit-studio sweep status --store ${shown(r.store)} follows the queued cells`
+        : `every cell is finished: iit-studio table --store ${shown(r.store)} gathers the table`,
     ].join('\n');
   return [
     head,

@@ -183,8 +183,11 @@ export interface SweepSubmitted {
   script: string;
   /** Where the submitted script was kept. */
   scriptFile?: string;
-  /** Every cell asked for, its task id, and whether this submission trains it (false: finished in the store). */
-  cells: { id: string; config: string; seed: number; index: number; toRun: boolean }[];
+  /**
+   * Every cell asked for, its task id, and whether this submission trains it (false: finished in the store, or
+   * `queued`: still queued or running as that task of an earlier array, `<job>_<task>`).
+   */
+  cells: { id: string; config: string; seed: number; index: number; toRun: boolean; queued?: string }[];
   /** Slurm's job id of the array; absent for a dry run, or when every cell was already finished. */
   jobId?: string;
 }

@@ -218,10 +218,20 @@ test('--dry-run prints a script that sbatch --test-only accepts, and writes noth
   assert.match(t.stderr, /to start at/);
 });
 
-test('sweep cancel: every cell not finished reads cancelled', async () => {
+test('a resubmission while the array runs sends nothing twice; sweep cancel: every cell not finished reads cancelled', async () => {
   const store = path.join(tmp, 'whole');
   const r = cli(['sweep', file, '--slurm', '--configs', 'IIT', ...common, '--store', store]);
   assert.equal(r.code, 0, r.stderr);
+  // Submitted again while the first array holds every cell: nothing is sent twice.
+  const twice = cli(['sweep', file, '--slurm', '--configs', 'IIT', ...common, '--store', store, '--json']);
+  assert.equal(twice.code, 0, twice.stderr);
+  const second = JSON.parse(twice.stdout) as { jobId?: string; cells: { toRun: boolean; queued?: string }[] };
+  assert.equal(second.jobId, undefined, twice.stdout);
+  assert.ok(
+    second.cells.every((c) => !c.toRun && /^\d+_\d$/.test(c.queued ?? '')),
+    twice.stdout,
+  );
+  assert.equal(status(store).jobs.length, 1);
   const c = cli(['sweep', 'cancel', '--store', store]);
   assert.equal(c.code, 0, c.stderr);
   assert.match(c.stdout, /cancelled job \d+/);
