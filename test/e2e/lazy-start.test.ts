@@ -165,18 +165,22 @@ test(
       await page.locator('.getting-started-step', { hasText: title }).first().waitFor();
     await shot('walkthrough-1-open');
 
-    // The walkthrough can take the focus as it settles, which closes a quick pick opened meanwhile: open it again.
-    for (let attempt = 0; ; attempt++) {
-      await runPaletteCommand(page, 'IIT: New Experiment from Sample');
-      const picked = await pickQuickLabel(page, 'conjunction', 10_000).then(
+    // The walkthrough can take the focus as it settles, which closes a quick pick opened meanwhile (before the pick,
+    // or before the folder name is asked): open it again.
+    const visible = (p: Promise<unknown>) =>
+      p.then(
         () => true,
         () => false,
       );
-      if (picked) break;
-      if (attempt === 2) throw new Error('the sample quick pick closed before a pick, three times');
+    for (let attempt = 0; ; attempt++) {
+      await runPaletteCommand(page, 'IIT: New Experiment from Sample');
+      const asked =
+        (await visible(pickQuickLabel(page, 'conjunction', 10_000))) &&
+        (await visible(page.locator('.quick-input-widget input').waitFor({ timeout: 10_000 })));
+      if (asked) break;
+      if (attempt === 2) throw new Error('the sample quick pick closed before the folder was asked, three times');
       await page.keyboard.press('Escape');
     }
-    await page.locator('.quick-input-widget input').waitFor();
     await page.keyboard.press('Enter'); // the folder name offered: conjunction
     await until('the sample copied', () => existsSync(path.join(ws, 'conjunction', 'figure1.ts')));
     await page.locator('.tab', { hasText: 'figure1.ts' }).first().waitFor();
