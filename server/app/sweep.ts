@@ -356,7 +356,7 @@ export async function runSweepTask(store: string, index: number, opts: SweepTask
     if (existsSync(dir) && inside(store, dir)) rmSync(dir, { recursive: true, force: true });
     record({ state: 'failed', error: line });
     opts.log?.(`${cell.id}: failed: ${line}`);
-    return e instanceof IITError || located(e) instanceof IITError || e instanceof RunDirError ? 2 : 1;
+    return e instanceof IITError || e instanceof RunDirError ? 2 : 1;
   } finally {
     releaseCell(store, cell.id, me);
   }

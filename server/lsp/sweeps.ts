@@ -36,6 +36,7 @@ export class Sweeps {
       throw bad('configs must be an array of configuration names');
     if ((p.seeds ?? 1) < 1) throw bad('seeds must be a positive integer');
     this.workspace.requireTrust();
+    const res = resources(p.resources);
     const r = await startWorker(
       {
         kind: 'sweep',
@@ -44,7 +45,7 @@ export class Sweeps {
         ...(p.configs?.length ? { configs: p.configs } : {}),
         seeds: p.seeds ?? 1,
         ...(p.backend ? { backend: p.backend } : {}),
-        ...(resources(p.resources) ? { resources: resources(p.resources) } : {}),
+        ...(res ? { resources: res } : {}),
         dryRun: p.dryRun === true,
         // Tasks run this installation's CLI with this Node (the compute nodes must see both paths).
         cli: { command: process.execPath, args: [path.join(__dirname, '..', 'bin', 'iit-studio.js')] },
