@@ -1,6 +1,6 @@
 /**
  * `iit-studio table`'s output: Table 1's layout as text or Markdown, the paper's numbers beside ours for an experiment
- * the paper measured (MNIST-PVR).
+ * the paper measured (MNIST-PVR), and Figure 4's panels (configuration × layer) for a layer sweep.
  */
 import type { Stat, TableResult } from '../app/table';
 
@@ -33,6 +33,63 @@ function dataLine(t: TableResult): string {
 /** Whether any row has the paper's numbers (only an experiment the paper measured has them, see `runTable`). */
 const hasPaper = (t: TableResult) => Object.keys(t.paper).length > 0;
 
+/** `<configuration> @ <site>`: a configuration of a layer sweep (e.g. MQNLI's `IIT @ layer4`, Figure 4). */
+const SWEPT = /^(.+?) @ (\S+)$/;
+
+interface Panels {
+  configs: string[];
+  sites: string[];
+  /** [panel][config][site]: the test split's behaviour and IIA, or undefined where that cell was not run. */
+  values: { title: string; at: (config: string, site: string) => string | undefined }[];
+}
+
+/**
+ * Figure 4's two panels, when the rows are configurations swept over two or more sites: behaviour and IIA on the test
+ * split, a row per configuration and a column per site.
+ */
+function sweepPanels(t: TableResult): Panels | undefined {
+  const swept = Object.keys(t.rows).map((n) => SWEPT.exec(n));
+  if (swept.some((m) => !m)) return undefined;
+  const configs = [...new Set(swept.map((m) => m![1]!))];
+  const sites = [...new Set(swept.map((m) => m![2]!))];
+  if (sites.length < 2) return undefined;
+  const seeds = Object.values(t.rows)[0]?.seeds ?? 0;
+  const cell = (pick: 'behavioral' | 'iia') => (c: string, s: string) => {
+    const r = t.rows[`${c} @ ${s}`];
+    return r ? withStd(r.test[pick], seeds) : undefined;
+  };
+  return {
+    configs,
+    sites,
+    values: [
+      { title: 'behaviour (test)', at: cell('behavioral') },
+      { title: 'IIA (test)', at: cell('iia') },
+    ],
+  };
+}
+
+function panelText(p: Panels): string[] {
+  const out: string[] = [];
+  for (const v of p.values) {
+    const rows = [[v.title, ...p.sites], ...p.configs.map((c) => [c, ...p.sites.map((s) => v.at(c, s) ?? '—')])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    out.push(
+      '',
+      ...rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('   ')),
+    );
+  }
+  return out;
+}
+
+function panelMarkdown(p: Panels): string[] {
+  const out: string[] = [];
+  for (const v of p.values) {
+    out.push('', `| ${v.title} | ${p.sites.join(' | ')} |`, `| --- |${p.sites.map(() => ' ---: |').join('')}`);
+    for (const c of p.configs) out.push(`| ${c} | ${p.sites.map((s) => v.at(c, s) ?? '—').join(' | ')} |`);
+  }
+  return out;
+}
+
 /** Table 1's layout as text: our numbers, and the paper's beneath each row when the experiment has them. */
 export function formatTable(t: TableResult): string {
   const seeds = Object.values(t.rows)[0]?.seeds ?? 0;
@@ -43,10 +100,12 @@ export function formatTable(t: TableResult): string {
     if (c.paper) rows.push(['  paper', ...c.paper]);
   }
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const panels = sweepPanels(t);
   const lines = rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('   '));
   return [
     `${t.experiment}${t.data.name ? ` on ${t.data.name}` : ''}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}${hasPaper(t) ? '; paper: Table 1 (ResNet-18, MNIST-PVR)' : ''}`,
     ...lines,
+    ...(panels ? panelText(panels) : []),
     dataLine(t),
     `wall time ${t.wallSeconds.toFixed(0)} s`,
   ].join('\n');
@@ -63,5 +122,7 @@ export function markdownTable(t: TableResult): string {
   ];
   for (const c of cells(t))
     out.push(`| ${c.name} | ${c.ours.join(' | ')} |${paper ? ` ${c.paper ? c.paper.join(' / ') : '—'} |` : ''}`);
+  const panels = sweepPanels(t);
+  if (panels) out.push(...panelMarkdown(panels));
   return out.join('\n');
 }

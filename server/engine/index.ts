@@ -28,6 +28,7 @@ export {
   type ResNetOptions,
   type QuadrantNetOptions,
 } from './convnets';
+export { bertEncoder, gelu, type BertOptions } from './transformer';
 export {
   Alignment,
   swapKey,

