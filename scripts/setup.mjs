@@ -40,6 +40,11 @@ const NEEDS = [
   },
   { what: 'Mesa >= 25 with lavapipe (WebGPU tests on the CPU)', step: '.ci/install-mesa.sh', present: lavapipe },
   {
+    what: "numpy for Debian's python3 (the BERT fixture's weights are regenerated and compared)",
+    step: '.ci/install-numpy.sh',
+    present: () => spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0,
+  },
+  {
     what: 'Slurm and munge (the sweep tests start a single-node cluster)',
     step: '.ci/install-slurm.sh',
     present: () => ['slurmctld', 'slurmd', 'slurm-client', 'munge'].every((p) => debVersion(p) !== undefined),
