@@ -4,6 +4,7 @@
  * before any experiment loads. A new dataset library is one line here.
  */
 import { provideModule } from '../engine/loader';
+import * as mqnli from '../mqnli/index';
 import * as pvr from '../pvr/index';
 
 let registered = false;
@@ -12,4 +13,5 @@ export function registerExperimentModules(): void {
   if (registered) return;
   registered = true;
   provideModule('iit-studio/pvr', pvr);
+  provideModule('iit-studio/mqnli', mqnli);
 }

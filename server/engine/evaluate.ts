@@ -33,6 +33,18 @@ export interface EvalOptions {
   sampling?: { impactful: number; guard: boolean; sourcesPerBase?: number };
 }
 
+/** Floats of activations one evaluation pass may hold at once (~256 MB; wasm's heap is a few GB at most). */
+const CHUNK_FLOATS = 1 << 26;
+
+/**
+ * Rows per forward pass: 4096, or fewer when the network's sites are large (a transformer's [27, H] per layer), since
+ * a pass keeps every stage's output until it is read. Sites count four times for what stages hold inside.
+ */
+export function evaluationChunk(net: Session['net']): number {
+  const perRow = Object.values(net.shapes).reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
+  return Math.max(1, Math.min(4096, Math.floor(CHUNK_FLOATS / (4 * perRow))));
+}
+
 /** Largest split whose full base × source match grid goes into the metrics. */
 export const GRID_MAX_INPUTS = 16;
 
@@ -51,7 +63,7 @@ export async function evaluate(session: Session, opts: EvalOptions = {}): Promis
 
 async function evaluateSplit(session: Session, name: string, opts: EvalOptions): Promise<SplitMetrics> {
   const split = session.split(name);
-  const chunk = opts.chunk ?? 4096;
+  const chunk = opts.chunk ?? evaluationChunk(session.net);
   const n = split.size;
   const nb = Math.min(n, opts.examples ?? n);
 

@@ -175,7 +175,13 @@ const forbidden: { name: string; filePath: string; code: string; rule: string; r
     name: 'pvr → cli',
     filePath: 'server/pvr/x.ts',
     code: "import { main } from '../cli/main';\nexport { main };\n",
-    rule: 'server/pvr',
+    rule: 'server/pvr, server/mqnli',
+  },
+  {
+    name: 'mqnli → app',
+    filePath: 'server/mqnli/x.ts',
+    code: "import { runTable } from '../app/table';\nexport { runTable };\n",
+    rule: 'server/pvr, server/mqnli',
   },
   {
     name: 'ts-plugin → engine',
@@ -257,6 +263,11 @@ const allowed: { folder: string; filePath: string; code: string }[] = [
     folder: 'server/pvr',
     filePath: 'server/pvr/x.ts',
     code: "import { causalModel } from '../engine/causal';\nimport { readIdx } from '../data/idx';\nexport { causalModel, readIdx };\n",
+  },
+  {
+    folder: 'server/mqnli',
+    filePath: 'server/mqnli/x.ts',
+    code: "import { bertEncoder } from '../engine/transformer';\nimport { generateMqnli } from '../data/mqnli/index';\nexport { bertEncoder, generateMqnli };\n",
   },
   {
     folder: 'extension',
