@@ -1,5 +1,5 @@
 /**
- * `iit-studio` command line: train, align, search, eval, inspect, check, table, sweep, demo, backends.
+ * `iit-studio` command line: train, align, search, eval, inspect, check, table, sweep, data, demo, backends.
  * Each command calls server/app; bad input exits with code 2 and one line
  * naming the file, the line and the fix. (`serve` and `debug-adapter` are
  * the other front ends, started by server/main.ts.)
@@ -16,6 +16,7 @@ import { runSearch } from '../app/search';
 import { runTable } from '../app/table';
 import { cancelSweep, runSweepTask, submitSweep, sweepStatus, workspaceSweeps } from '../app/sweep';
 import { alignRun } from '../app/align';
+import { checkDataFile, dataKind, generateData } from '../app/data';
 import { Cancelled, trainRun, type RunHooks } from '../app/train';
 import type { Report } from '../engine/report';
 import { nearestName } from '../engine/declarationSchema';
@@ -67,6 +68,9 @@ usage:
   iit-studio sweep cancel [--store DIR]            scancel the sweep's arrays
   iit-studio serve --stdio      the language / training server (LSP on stdio)
   iit-studio debug-adapter      the debugger (Debug Adapter Protocol on stdio), debug type "iit"
+  iit-studio data mqnli <file> --check    recompute every example's label (and codes) and count the agreements
+  iit-studio data mqnli --generate DIR [--train N] [--validation N] [--test N] [--seed S]
+                                the hardest split as train/validation/test.jsonl
   iit-studio backends [--json]  compute backends: available or not, device, reason
   iit-studio demo              Figure 1 of the paper, before and after one IIT update
   --verbose (train, eval, demo) keeps the webgpu driver's (Dawn's) start-up warnings on the terminal;
@@ -209,6 +213,40 @@ function cmdCheck(file: string | undefined): number {
   for (const e of errors) process.stderr.write(e + '\n');
   process.stderr.write(`iit-studio: ${errors.length} type error${errors.length === 1 ? '' : 's'}\n`);
   return 2;
+}
+
+/** `data KIND FILE --check` (every label recomputed) or `data KIND --generate DIR` (the split as JSONL files). */
+function cmdData(positionals: string[], flags: Record<string, string | true>): number {
+  const kind = dataKind(positionals[0]);
+  const json = !!flags.json;
+  if (typeof flags.generate === 'string') {
+    if (positionals[1]) throw new UsageError(`data ${kind} --generate DIR takes no file; --check reads one`);
+    const count = (name: string, d: number) => (flags[name] === undefined ? d : intFlag(flags[name]!, name, 0));
+    const files = generateData({
+      kind,
+      dir: flags.generate,
+      train: count('train', 500_000),
+      validation: count('validation', 10_000),
+      test: count('test', 10_000),
+      seed: count('seed', 0),
+    });
+    print(json, files, Object.values(files).map(shown).join('\n'));
+    return 0;
+  }
+  const file = positionals[1];
+  if (!flags.check || !file)
+    throw new UsageError(
+      `data ${kind}: give FILE --check, or --generate DIR [--train N --validation N --test N --seed S]`,
+    );
+  if (!existsSync(file)) throw new UsageError(`data ${kind}: no such file '${file}'`);
+  const r = checkDataFile(kind, file);
+  const pct = r.total ? ((100 * r.agree) / r.total).toFixed(2) : '100.00';
+  const lines = [
+    `${shown(file)}: ${r.agree} of ${r.total} examples agree (${pct}%) — ${r.checked}`,
+    ...r.disagreements.map((d) => `  ${shown(file)}:${d.line}: file ${d.given}, computed ${d.computed}: ${d.example}`),
+  ];
+  print(json, r, lines.join('\n'));
+  return r.agree === r.total ? 0 : 2;
 }
 
 async function cmdInspect(file: string, flags: Record<string, string | true>): Promise<number> {
@@ -535,6 +573,10 @@ const COMMANDS: Record<string, CommandSpec> = {
       help: sw,
     },
   },
+  data: {
+    positionals: 2,
+    options: { check: sw, generate: v, train: v, validation: v, test: v, seed: v, json: sw, help: sw },
+  },
   backends: { positionals: 0, options: { json: sw, help: sw } },
   demo: { positionals: 0, options: { verbose: sw, help: sw } },
   help: { positionals: 0, options: { help: sw } },
@@ -576,6 +618,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (cmd === 'eval') return await cmdEval(file, args.flags);
     else if (cmd === 'check') return cmdCheck(file);
     else if (cmd === 'sweep') return await cmdSweep(args._.slice(1), args.flags);
+    else if (cmd === 'data') return cmdData(args._.slice(1), args.flags);
     else if (cmd === 'inspect' || cmd === 'table' || cmd === 'search') {
       if (!file) throw new UsageError(`${cmd} needs an experiment file`);
       return await (cmd === 'table' ? cmdTable : cmd === 'search' ? cmdSearch : cmdInspect)(file, args.flags);
