@@ -32,7 +32,9 @@ function writeMeta(result, name = (out) => path.basename(out, '.js')) {
 // takes seconds, `-b` skips it when no source changed.
 const tsc = createRequire(import.meta.url).resolve('typescript/lib/tsc.js');
 // -b trusts its build info (dist/types.tsbuildinfo): with the declarations deleted, rebuild them anyway.
-const typesMissing = ['engine', 'pvr', 'mqnli'].some((m) => !existsSync(path.join(root, 'dist/types', m, 'index.d.ts')));
+const typesMissing = ['engine', 'pvr', 'mqnli'].some(
+  (m) => !existsSync(path.join(root, 'dist/types', m, 'index.d.ts')),
+);
 const declarations = new Promise((resolve, reject) => {
   const tscArgs = [tsc, '-b', path.join(root, 'scripts/tsconfig.types.json'), ...(typesMissing ? ['--force'] : [])];
   const child = spawn(process.execPath, tscArgs, {

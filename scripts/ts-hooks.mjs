@@ -9,6 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const aliases = {
   'iit-studio': path.join(root, 'server/engine/index.ts'),
   'iit-studio/pvr': path.join(root, 'server/pvr/index.ts'),
+  'iit-studio/mqnli': path.join(root, 'server/mqnli/index.ts'),
 };
 
 function tryTs(file) {

@@ -53,6 +53,42 @@ export function tensorNode(name: string, t: TensorValue): ViewNode {
   return { name, value: summary(t), type: `float32[${t.shape.join(',')}]`, children };
 }
 
+/**
+ * A sequence site [L, …] as a token grid: a row per position named by its token, the rows the swap writes marked with
+ * the source's token there. The rows the flat `neurons` fall in are the patched ones.
+ */
+export function tokenGrid(
+  name: string,
+  t: TensorValue,
+  tokens: readonly string[],
+  neurons: readonly number[],
+  source?: { tokens: readonly string[]; neurons: readonly number[] },
+): ViewNode {
+  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  // Base row → the source row its neurons come from (the same position for a fixed alignment).
+  const patched = new Map<number, number | undefined>();
+  neurons.forEach((n, k) => {
+    const from = source?.neurons[k];
+    patched.set(Math.floor(n / rowSize), from === undefined ? undefined : Math.floor(from / rowSize));
+  });
+  const children = (): ViewNode[] =>
+    tokens.map((tok, i) => {
+      const row = { shape: t.shape.slice(1), values: t.values.slice(i * rowSize, (i + 1) * rowSize) };
+      const node = tensorNode(`[${i}] ${tok}`, row);
+      if (!patched.has(i)) return node;
+      const j = patched.get(i);
+      const from = j === undefined || !source ? '' : ` ← source's [${j}] '${source.tokens[j]}'`;
+      return { ...node, value: `patched${from} · ${node.value}` };
+    });
+  const rows = [...patched.keys()].sort((a, b) => a - b);
+  return {
+    name,
+    value: `${tokens.length} tokens × ${rowSize}; patched: ${rows.map((r) => `[${r}] ${tokens[r]}`).join(', ')}`,
+    type: `float32[${t.shape.join(',')}]`,
+    children,
+  };
+}
+
 function valueNode(name: string, v: Value): ViewNode {
   return { name, value: formatValue(v), type: typeof v };
 }
@@ -75,6 +111,22 @@ export class VariablesView {
 
   private get model() {
     return this.prepared.experiment.model;
+  }
+
+  /** The patched site as token grids (before and after), when the experiment names its tokens and the site is a sequence. */
+  private tokenGrids(t: Trace): ViewNode[] {
+    const tokensOf = this.prepared.experiment.decl.tokens;
+    if (!tokensOf) return [];
+    const base = tokensOf(t.base.input as never);
+    if (t.siteBefore.shape.length < 2 || t.siteBefore.shape[0] !== base.length) return [];
+    const source = tokensOf(t.source.input as never);
+    return [
+      tokenGrid(`${t.site} after patch, by token`, t.siteAfter, base, t.targetNeurons, {
+        tokens: source,
+        neurons: t.sourceNeurons,
+      }),
+      tokenGrid(`${t.site} before patch, by token`, t.siteBefore, base, t.targetNeurons),
+    ];
   }
 
   private passNode(name: string, pass: ModelPass, edit?: Setter): ViewNode {
@@ -197,6 +249,7 @@ export class VariablesView {
         ];
       case 5:
         return [
+          ...this.tokenGrids(t),
           tensorNode(`${t.site} before patch`, t.siteBefore),
           tensorNode(`${t.site} after patch`, t.siteAfter),
           ...(t.rotated

@@ -104,6 +104,7 @@ const experimentShape: Shape = {
     'configs',
     'guard',
     'augment',
+    'tokens',
     'description',
     'objectives',
     'probe',

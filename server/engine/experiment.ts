@@ -167,6 +167,11 @@ export interface ExperimentDecl<M extends Record<string, Value>> extends ConfigD
   guard?: PairGuardFn<M>;
   /** Replaces the generic augmentation rule (swap the input variables the swapped variable depends on). */
   augment?: AugmentFn<M>;
+  /**
+   * The names of an input's positions (its tokens), for sites whose first axis is the sequence ([L, H]): the
+   * debugger shows such a site as a token grid, one row per position, the patched rows marked.
+   */
+  tokens?: (input: Setting<M>) => readonly string[];
 }
 
 export interface ResolvedConfig {

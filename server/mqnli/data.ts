@@ -52,6 +52,8 @@ export interface MqnliData {
   encodeBatch: (inputs: Setting<MqnliValues>[]) => Feeds;
   /** Token ids' vocabulary size (the encoder's embedding rows). */
   vocabSize: number;
+  /** The 27 tokens of an input ([CLS] premise [SEP] hypothesis [SEP]): the experiment's `tokens`, for the debugger. */
+  tokens: (input: Setting<MqnliValues>) => string[];
   /** token → id, as encodeBatch maps them. */
   tokenId: (token: string) => number;
   dataset: DatasetDecl;
@@ -123,6 +125,7 @@ export function mqnliData(opts: MqnliDataOptions = {}): MqnliData {
     examples,
     encodeBatch,
     vocabSize,
+    tokens: (x) => tokensOf(pairOf(x)),
     tokenId,
     dataset: { name: 'mqnli', source },
   };

@@ -24,7 +24,7 @@ export {
   FIGURE4_PRESETS,
   type MqnliEncoderOptions,
 } from './configs';
-export { loadBertCheckpoint, wordpieceCheck, type BertCheckpoint } from '../data/bert';
+export { loadBertCheckpoint, readVocab, wordpieceCheck, type BertCheckpoint } from '../data/bert';
 export {
   compose,
   generateMqnli,
