@@ -14,6 +14,7 @@ import {
   lossCurves,
   runHeatmaps,
   sweepHeatmap,
+  sweepLines,
 } from './results';
 import type { Theme } from './theme';
 
@@ -40,7 +41,8 @@ export function runSections(r: RunView): ChartSection[] {
 /** A comparison view's charts besides the Table 1 table: the alignment sweep when the runs form one. */
 export function compareSections(runs: RunView[]): ChartSection[] {
   const h = isSweep(runs) ? sweepHeatmap(runs) : undefined;
-  return h ? [{ title: 'Alignment sweep (variable × layer)', heatmaps: [h], curves: [] }] : [];
+  const lines = isSweep(runs) ? sweepLines(runs) : undefined;
+  return h ? [{ title: 'Alignment sweep (variable × layer)', heatmaps: [h], curves: lines ?? [] }] : [];
 }
 
 export function sectionSvgs(sections: ChartSection[], theme: Theme): string[] {

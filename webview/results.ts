@@ -4,7 +4,7 @@
  * source grids), training curves, the Table 1 comparison, and CSV. Pure
  * functions over the protocol types, shared by the webview and the tests.
  */
-import type { IiaMetrics, Metrics } from '../server/protocol/results';
+import type { IiaMetrics, Metrics, SplitMetrics } from '../server/protocol/results';
 import type { RunView } from '../server/protocol/webview';
 import type { HeatmapSpec, LineChartSpec } from './charts';
 
@@ -166,6 +166,50 @@ export function sweepHeatmap(runs: RunView[], split = 'test'): HeatmapSpec | und
     cols: withMetrics.map(([r]) => sweepLabel(r)),
     values: vars.map((v) => withMetrics.map(([, m]) => m![useSplit]?.iia.byVariable[v] ?? null)),
   };
+}
+
+/** A run's configuration without its ` @ site` (a layer sweep's name, `IIT @ layer4` → `IIT`). */
+function sweptConfig(r: RunView): string {
+  return r.config.replace(/ @ \S+$/, '');
+}
+
+/** The layer of a site, for the x axis: its trailing number (`layer4` → 4), else undefined. */
+function siteLayer(site: string): number | undefined {
+  const m = /(\d+)$/.exec(site);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Figure 4's two panels over a sweep: behaviour and IIA on one split against the layer the variables are aligned at,
+ * a line per configuration (`STANDARD @ layer0`, `STANDARD @ layer2`… make one line). Undefined unless the runs span
+ * two or more sites.
+ */
+export function sweepLines(runs: RunView[], split = 'test'): LineChartSpec[] | undefined {
+  const rows = runs
+    .map((r) => ({ r, m: latestMetrics(r), site: [...new Set(Object.values(r.sites ?? {}))].join('/') }))
+    .filter((x) => x.m?.[split] && x.site);
+  const sites = [...new Set(rows.map((x) => x.site))];
+  if (sites.length < 2) return undefined;
+  // Sites without a number take their place in order of first appearance.
+  const xOf = (site: string) =>
+    sites.every((s) => siteLayer(s) !== undefined) ? siteLayer(site)! : sites.indexOf(site);
+  const configs = [...new Set(rows.map((x) => sweptConfig(x.r)))];
+  const panel = (title: string, pick: (m: SplitMetrics) => number): LineChartSpec => ({
+    kind: 'sweep-lines',
+    title: `${title} on ${split} by layer`,
+    xLabel: 'layer',
+    yLabel: title,
+    yRange: [0, 1],
+    yFormat: 'percent',
+    series: configs.map((c) => ({
+      name: c,
+      points: rows
+        .filter((x) => sweptConfig(x.r) === c)
+        .map((x): [number, number] => [xOf(x.site), pick(x.m![split]!)])
+        .sort((a, b) => a[0] - b[0]),
+    })),
+  });
+  return [panel('behaviour', (m) => m.behavioral), panel('IIA', (m) => m.iia.overall)];
 }
 
 /** IIA and behavioural accuracy per split over the training steps. */

@@ -16,8 +16,10 @@ import {
   runHeatmaps,
   splitHeatmap,
   sweepHeatmap,
+  sweepLines,
   typedHeatmap,
 } from '../../webview/results';
+import { compareSections } from '../../webview/exports';
 import { DEFAULT_THEME, mix, parseColor, textOn, themeFrom } from '../../webview/theme';
 import { findAll, parseXml, textOf } from './webview-xml';
 
@@ -132,6 +134,62 @@ test('sweep heatmap: variable × layer over runs of one experiment aligned to di
   assert.deepEqual(h.values, [[0.2, 1]]);
   parseXml(heatmapSvg(h, DEFAULT_THEME));
   assert.ok(!isSweep([runs[0]!, { ...runs[1]!, experiment: 'other' }]));
+});
+
+test("Figure 4's panels: behaviour and IIA by layer, a line per configuration of a layer sweep", () => {
+  const mk = (config: string, layer: number, b: number, v: number): RunView => ({
+    ...view(report),
+    id: `${config}-${layer}`,
+    config: `${config} @ layer${layer}`,
+    sites: { QP_obj: `layer${layer}` },
+    report: {
+      ...report,
+      metrics: {
+        test: { behavioral: b, examples: 1, iia: { overall: v, byVariable: { QP_obj: v }, pairs: 1, exact: true } },
+      },
+    },
+  });
+  const runs = [
+    mk('IIT', 4, 0.9, 0.8),
+    mk('STANDARD', 0, 0.5, 0.2),
+    mk('IIT', 0, 0.6, 0.4),
+    mk('STANDARD', 4, 0.5, 0.3),
+  ];
+  assert.ok(isSweep(runs));
+  const [behaviour, iia] = sweepLines(runs)!;
+  assert.equal(behaviour!.xLabel, 'layer');
+  assert.deepEqual(
+    behaviour!.series.map((s) => [s.name, s.points]),
+    [
+      [
+        'IIT',
+        [
+          [0, 0.6],
+          [4, 0.9],
+        ],
+      ],
+      [
+        'STANDARD',
+        [
+          [0, 0.5],
+          [4, 0.5],
+        ],
+      ],
+    ],
+  );
+  assert.deepEqual(iia!.series.find((s) => s.name === 'IIT')!.points, [
+    [0, 0.4],
+    [4, 0.8],
+  ]);
+  parseXml(lineChartSvg(iia!, DEFAULT_THEME));
+  // The comparison view draws them under the sweep heatmap.
+  const [section] = compareSections(runs);
+  assert.deepEqual(
+    section!.curves.map((c) => c.title),
+    ['behaviour on test by layer', 'IIA on test by layer'],
+  );
+  // One site is no sweep of layers.
+  assert.equal(sweepLines([runs[0]!, { ...runs[0]!, id: 'x', config: 'MULTI @ layer4' }]), undefined);
 });
 
 test('comparison table orders train before test, behaviour before IIA (Table 1)', () => {

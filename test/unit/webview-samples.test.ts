@@ -2,7 +2,8 @@
  * Every sample's results view draws the heatmaps its experiment has: found by
  * walking samples/ (so a new sample is covered when it lands), each sample's
  * untrained network evaluated for real on cpu (few sampled pairs and
- * examples), then the
+ * examples; a network of more than 20M parameters, BERT-base, on wasm with
+ * fewer examples still), then the
  * view built from those metrics: variable × split always; the typed source ×
  * target matrix exactly when aligned variables share a type; base × source
  * grids exactly for splits of at most 16 inputs.
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { evaluate, Session, tf } from 'iit-studio';
 import { describeExperiment } from '../../server/app/describe';
+import { useBackend } from '../../server/compute/backends';
 import { loadExperiment } from '../../server/app/open';
 // Registers 'iit-studio/pvr' for the PVR samples, as the front ends do.
 import { GRID_MAX_INPUTS } from '../../server/engine/evaluate';
@@ -50,10 +52,13 @@ for (const file of files) {
   test(`heatmaps of ${path.relative(root, file)}`, async () => {
     const exp = await loadExperiment(file);
     const session = new Session(exp, exp.resolve(), 0);
+    const large = [...session.net.params.values()].reduce((n, v) => n + v.size, 0) > 20e6;
+    const examples = large ? 4 : 64;
+    if (large) await useBackend('wasm');
     try {
       const info = describeExperiment(exp, session);
       // Few pairs and examples: the heatmaps' shapes are under test here, not the numbers (ResNet-18 on cpu is slow).
-      const metrics = await evaluate(session, { pairs: 4, examples: 64, seed: 0 });
+      const metrics = await evaluate(session, { pairs: 4, examples, seed: 0 });
       const run: RunView = {
         id: file,
         experiment: info.experiment,
@@ -72,7 +77,11 @@ for (const file of files) {
       const kinds = (k: string) => heatmaps.filter((h) => h.kind === k);
       const splits = Object.keys(metrics);
       for (const s of splits)
-        assert.equal(metrics[s]!.examples, Math.min(64, info.splits[s]!), `behaviour over at most 64 examples of ${s}`);
+        assert.equal(
+          metrics[s]!.examples,
+          Math.min(examples, info.splits[s]!),
+          `behaviour over at most ${examples} examples of ${s}`,
+        );
       const aligned = info.alignment.map((a) => a.variable);
 
       const split = kinds('split');
@@ -98,6 +107,7 @@ for (const file of files) {
       }
     } finally {
       session.dispose();
+      if (large) await tf.setBackend('cpu');
     }
   });
 }
