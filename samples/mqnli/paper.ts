@@ -26,9 +26,8 @@ const training = {
   steps: 5 * STEPS_PER_EPOCH,
   optimizer: { type: 'adamw', lr: 5e-5 },
   schedule: { type: 'warmup-linear', warmup: STEPS_PER_EPOCH / 2 },
-  // About half the pairs impactful. The paper's 50,000 bases × 20 sources are shuffled into batches, so a batch's
-  // bases are independent draws: sourcesPerBase: 20 would put only two bases in a batch of 32.
-  sampling: { impactful: 0.5 },
+  // The paper's pairs: a pool of 50,000 bases × 20 sources, about half impactful, drawn into batches at random.
+  sampling: { bases: 50_000, sourcesPerBase: 20, impactful: 0.5 },
   evalEvery: STEPS_PER_EPOCH,
 } as const;
 const evaluation = { splits: ['train', 'test'], pairs: 10_000, sampling: { impactful: 0.5 } };

@@ -37,9 +37,11 @@ interface Shape {
   each?: Shape;
 }
 
-const sampling: Shape = { keys: keys<SamplingDecl>()('intervention', 'impactful', 'guard', 'sourcesPerBase') };
+const sampling: Shape = {
+  keys: keys<SamplingDecl>()('intervention', 'impactful', 'guard', 'sourcesPerBase', 'bases'),
+};
 const evalSampling: Shape = {
-  keys: keys<Omit<SamplingDecl, 'intervention'>>()('impactful', 'guard', 'sourcesPerBase'),
+  keys: keys<Omit<SamplingDecl, 'intervention' | 'bases'>>()('impactful', 'guard', 'sourcesPerBase'),
 };
 const subspace: Shape = { keys: keys<SubspaceDecl>()('dims', 'offset', 'init') };
 const temperature: Shape = { keys: keys<TemperatureDecl>()('from', 'to') };

@@ -66,6 +66,12 @@ export interface SamplingDecl {
    * fraction holds within each run (MQNLI: 20 sources per base, half impactful). Default 1.
    */
   sourcesPerBase?: number;
+  /**
+   * Training only: a fixed pool of this many bases, each with `sourcesPerBase` sources (the impactful fraction holding
+   * per base), drawn once from the run's seed; every batch draws its pairs from the pool at random, so a batch mixes
+   * bases (the paper's MQNLI: 50,000 bases × 20 sources, shuffled into batches). Default: no pool, fresh pairs.
+   */
+  bases?: number;
 }
 
 /**
@@ -131,7 +137,7 @@ export interface EvaluationDecl {
   /** Largest number of ordered pairs × interventions evaluated exactly. */
   exactLimit?: number;
   /** Sample evaluation pairs like training does (impactful fraction, guard); forces sampled IIA. */
-  sampling?: Omit<SamplingDecl, 'intervention'>;
+  sampling?: Omit<SamplingDecl, 'intervention' | 'bases'>;
 }
 
 export interface ConfigDecl<M = Record<string, Value>> {
@@ -181,9 +187,11 @@ export interface ResolvedConfig {
   probe: Required<Omit<ProbeDecl, 'variables'>> & Pick<ProbeDecl, 'variables'>;
   training: Required<Omit<TrainingDecl, 'schedule' | 'until' | 'pairs' | 'steps' | 'epochs' | 'sampling' | 'freeze'>> &
     Pick<TrainingDecl, 'schedule' | 'until' | 'pairs' | 'steps' | 'epochs' | 'freeze'> & {
-      sampling: Required<SamplingDecl>;
+      sampling: Required<Omit<SamplingDecl, 'bases'>> & Pick<SamplingDecl, 'bases'>;
     };
-  evaluation: Required<Omit<EvaluationDecl, 'sampling'>> & { sampling: Required<Omit<SamplingDecl, 'intervention'>> };
+  evaluation: Required<Omit<EvaluationDecl, 'sampling'>> & {
+    sampling: Required<Omit<SamplingDecl, 'intervention' | 'bases'>>;
+  };
   alignment: AlignmentDecl;
 }
 
@@ -340,6 +348,8 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
           impactful: ts.impactful ?? 0,
           guard: ts.guard ?? true,
           sourcesPerBase: ts.sourcesPerBase ?? 1,
+          // Only when given: a configuration without a pool resolves (and digests) as before pools existed.
+          ...(ts.bases !== undefined ? { bases: ts.bases } : {}),
         },
       },
       evaluation: {
@@ -400,6 +410,21 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
         'set objectives: { iit: 1 } (or typedIit)',
         'objectives',
       );
+    const pool = r.training.sampling.bases;
+    if (pool !== undefined) {
+      if (!(Number.isInteger(pool) && pool >= 1))
+        throw err(
+          `training.sampling.bases = ${pool}`,
+          'give the number of bases in the pool, a whole number ≥ 1 (MQNLI: 50000)',
+          'training',
+        );
+      if (r.training.sampling.intervention === 'batch')
+        throw err(
+          "training.sampling.bases draws each pair's intervention with the pool; intervention: 'batch' cannot hold",
+          "use intervention: 'example' with a pool of bases",
+          'training',
+        );
+    }
     if (!['example', 'batch'].includes(r.training.sampling.intervention)) {
       throw err(
         `training.sampling.intervention '${r.training.sampling.intervention}'`,
@@ -412,7 +437,8 @@ export class Experiment<M extends Record<string, Value> = Record<string, Value>>
       (r.training.sampling.impactful > 0 ||
         (r.training.sampling.guard && d.guard) ||
         r.training.sampling.intervention === 'batch' ||
-        r.training.sampling.sourcesPerBase > 1)
+        r.training.sampling.sourcesPerBase > 1 ||
+        r.training.sampling.bases !== undefined)
     ) {
       throw err(
         "pairs: 'all' enumerates every pair, so it cannot prefer impactful pairs, apply a guard, fix one intervention per batch or group sources per base",

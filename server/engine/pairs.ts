@@ -10,7 +10,7 @@ import type { Swap } from './causal';
 import type { SplitData } from './data';
 import { IITError, type SourceLocation } from './errors';
 import type { PairGuardFn, SamplingDecl } from './experiment';
-import type { Rng } from './rng';
+import { Rng } from './rng';
 
 /** Admissible sources tried per pair when looking for an impactful one. */
 export const IMPACT_TRIES = 256;
@@ -35,6 +35,9 @@ export interface SamplerOptions {
   impactful: number;
   /** Pairs come in runs of this many sharing one base (default 1); the impactful fraction holds per run. */
   sourcesPerBase?: number;
+  /** A fixed pool of this many bases × sourcesPerBase pairs, drawn once from `poolSeed`; batches draw from it. */
+  bases?: number;
+  poolSeed?: number;
   guard?: PairGuardFn;
   location?: SourceLocation;
 }
@@ -79,6 +82,28 @@ export class PairSampler {
    * IMPACT_TRIES_PER_BASE sources without impact another base is drawn).
    */
   sample(B: number, rng: Rng): SampledPairs {
+    return this.opts.bases ? this.fromPool(B, rng) : this.draw(B, rng);
+  }
+
+  private pool?: SampledPairs;
+
+  /**
+   * B pairs drawn at random from the pool (built on first use: `bases` runs of `sourcesPerBase` sources from
+   * `poolSeed`, so a resumed run has the same pool), as the paper's shuffled 50,000 × 20 MQNLI pairs.
+   */
+  private fromPool(B: number, rng: Rng): SampledPairs {
+    this.pool ??= this.draw(this.opts.bases! * (this.opts.sourcesPerBase ?? 1), new Rng(this.opts.poolSeed ?? 0));
+    const pool = this.pool;
+    const rows = Int32Array.from({ length: B }, () => rng.int(pool.bases.length));
+    const pick = (a: Int32Array) => Int32Array.from(rows, (i) => a[i]!);
+    return {
+      bases: pick(pool.bases),
+      sources: pick(pool.sources),
+      choice: Object.fromEntries(Object.entries(pool.choice).map(([k, c]) => [k, pick(c)])),
+    };
+  }
+
+  private draw(B: number, rng: Rng): SampledPairs {
     const n = this.split.size;
     const keys = Object.keys(this.sets);
     const bases = new Int32Array(B);

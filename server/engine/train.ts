@@ -111,6 +111,7 @@ export class Trainer {
         intervention: t.sampling.intervention,
         impactful: t.sampling.impactful,
         sourcesPerBase: t.sampling.sourcesPerBase,
+        ...(t.sampling.bases !== undefined ? { bases: t.sampling.bases, poolSeed: seed ^ 0xb05e } : {}),
         guard: guard as PairGuardFn | undefined,
         location: session.experiment.location,
       });

@@ -242,3 +242,55 @@ test('sourcesPerBase: 20 with impactful 0.5 gives runs of 20 pairs on one base, 
     s.dispose();
   }
 });
+
+test('bases: a fixed pool of bases × sourcesPerBase pairs; batches mix bases drawn from it (MQNLI: 50,000 × 20)', async () => {
+  await tf.setBackend('cpu');
+  const exp = make();
+  const s = new Session(exp, exp.resolve(), 0);
+  try {
+    const split = s.split('train');
+    const sets = { typedIit: s.interventions('typed') };
+    const opts = { intervention: 'example' as const, impactful: 0.5, sourcesPerBase: 4, bases: 5, poolSeed: 3 };
+    const sampler = new PairSampler(split, sets, 'typedIit', opts);
+    const rng = new Rng(1);
+    const seen = new Map<string, number>();
+    const bases = new Set<number>();
+    let impactful = 0;
+    const batches = 50;
+    for (let k = 0; k < batches; k++) {
+      const p = sampler.sample(8, rng);
+      const inBatch = new Set(p.bases);
+      assert.ok(inBatch.size > 1, `batch ${k} mixes bases`);
+      p.bases.forEach((b, r) => {
+        bases.add(b);
+        const key = `${b}:${p.sources[r]}:${p.choice.typedIit![r]}`;
+        seen.set(key, (seen.get(key) ?? 0) + 1);
+        impactful += isImpactful(split, b, p.sources[r]!, sets.typedIit[p.choice.typedIit![r]!]!) ? 1 : 0;
+      });
+    }
+    // Every pair comes from the pool: at most 5 bases and 5 × 4 distinct (base, source, intervention) triples.
+    assert.ok(bases.size <= 5 && bases.size >= 3, `${bases.size} bases`);
+    assert.ok(seen.size <= 20, `${seen.size} distinct pairs`);
+    // Half of each base's sources are impactful (at least), so at least about half the drawn pairs are.
+    assert.ok(impactful / (8 * batches) >= 0.4, `impactful ${impactful / (8 * batches)}`);
+    // The same pool seed gives the same pool: a resumed run draws the same pairs.
+    const again = new PairSampler(split, sets, 'typedIit', opts).sample(8, new Rng(1));
+    const first = new PairSampler(split, sets, 'typedIit', opts).sample(8, new Rng(1));
+    assert.deepEqual([...again.bases], [...first.bases]);
+    assert.deepEqual([...again.sources], [...first.sources]);
+  } finally {
+    s.dispose();
+  }
+  // A pool is training's, of a whole number of bases, with one intervention per pair.
+  const bad = (sampling: Record<string, unknown>, re: RegExp) =>
+    assert.throws(
+      () => make({ training: { sampling, pairs: 'sample' } }).resolve(),
+      (e: unknown) => e instanceof IITError && re.test(e.message + ' ' + e.fix),
+    );
+  bad({ bases: 0 }, /sampling\.bases = 0/);
+  bad({ bases: 10, intervention: 'batch' }, /intervention: 'batch' cannot hold/);
+  assert.throws(
+    () => make({ training: { sampling: { bases: 10 }, pairs: 'all' } }).resolve(),
+    /pairs: 'all' enumerates every pair/,
+  );
+});
