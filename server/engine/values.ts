@@ -64,8 +64,15 @@ export function oneOf<const T extends string | number>(...options: T[]): ValueSe
     indexOf: (v) => index.get(v) ?? -1,
     at: (i) => options[i]!,
     values: () => [...options],
-    describe: () => `one of ${options.map((o) => JSON.stringify(o)).join(' | ')}`,
+    describe: () => `one of ${listed(options)}`,
   };
+}
+
+/** Options listed in full up to a dozen; a longer list (MQNLI's 101 adjectives) by its ends and its size. */
+function listed(options: readonly (string | number)[]): string {
+  const q = (o: string | number) => JSON.stringify(o);
+  if (options.length <= 12) return options.map(q).join(' | ');
+  return `${options.slice(0, 6).map(q).join(' | ')} | … | ${options.slice(-2).map(q).join(' | ')} (${options.length} values)`;
 }
 
 type TupleOf<S extends readonly ValueSet[]> = { readonly [I in keyof S]: S[I] extends ValueSet<infer T> ? T : never };

@@ -110,3 +110,9 @@ test('enumeration covers the input space; seeded sampling repeats', () => {
   );
   assert.deepEqual(a[0], a[4]);
 });
+
+test('oneOf describes a dozen values in full, a longer list by its ends and its size', () => {
+  assert.equal(oneOf('a', 'b', 'c').describe(), 'one of "a" | "b" | "c"');
+  const many = oneOf(...Array.from({ length: 101 }, (_, i) => `w${i}`));
+  assert.equal(many.describe(), 'one of "w0" | "w1" | "w2" | "w3" | "w4" | "w5" | … | "w99" | "w100" (101 values)');
+});
