@@ -29,6 +29,7 @@ export {
   type QuadrantNetOptions,
 } from './convnets';
 export { bertEncoder, gelu, type BertOptions } from './transformer';
+export { lstmLayer, lstmStep, additiveAttention, type LstmOptions } from './recurrent';
 export {
   Alignment,
   swapKey,

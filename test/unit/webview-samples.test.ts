@@ -2,8 +2,8 @@
  * Every sample's results view draws the heatmaps its experiment has: found by
  * walking samples/ (so a new sample is covered when it lands), each sample's
  * untrained network evaluated for real on cpu (few sampled pairs and
- * examples; a network of more than 20M parameters, BERT-base, on wasm with
- * fewer examples still), then the
+ * examples; a network of more than 5M parameters, ResNet-18 or BERT-base, on
+ * wasm with fewer examples still), then the
  * view built from those metrics: variable × split always; the typed source ×
  * target matrix exactly when aligned variables share a type; base × source
  * grids exactly for splits of at most 16 inputs.
@@ -52,8 +52,9 @@ for (const file of files) {
   test(`heatmaps of ${path.relative(root, file)}`, async () => {
     const exp = await loadExperiment(file);
     const session = new Session(exp, exp.resolve(), 0);
-    const large = [...session.net.params.values()].reduce((n, v) => n + v.size, 0) > 20e6;
-    const examples = large ? 4 : 64;
+    // ResNet-18 (11M parameters) and BERT-base (85M) evaluate on wasm, over a few examples: minutes on cpu otherwise.
+    const large = [...session.net.params.values()].reduce((n, v) => n + v.size, 0) > 5e6;
+    const examples = large ? 8 : 64;
     if (large) await useBackend('wasm');
     try {
       const info = describeExperiment(exp, session);
