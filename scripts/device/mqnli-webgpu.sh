@@ -17,19 +17,7 @@ out=${OUT:-/tmp/mqnli-webgpu}
 mkdir -p "$out"
 exec > >(tee -a "$out/log.txt") 2>&1
 
-if [ -z "${IIT_DEVICE_NO_GL:-}" ] && ! ldconfig -p | grep -q libvulkan.so.1; then
-  for f in .device/gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-[ -f "$icd" ] && export VK_DRIVER_FILES=$icd
-if [ -f .device/node.xz ]; then
-  mkdir -p /tmp/mqnli-node
-  [ -x /tmp/mqnli-node/node ] || { xz -dc .device/node.xz > /tmp/mqnli-node/node && chmod +x /tmp/mqnli-node/node; }
-  export PATH=/tmp/mqnli-node:$PATH
-fi
-[ -f dist/cli.js ] || xz -dc .device/dist.tar.xz | tar -xf -
-[ -d node_modules/@tensorflow/tfjs-backend-webgpu ] || xz -dc .device/modules.tar.xz | tar -xf -
+. scripts/device/setup.sh
 echo "mqnli-webgpu: $(date -u +%FT%TZ) mode $mode; node $(node --version)"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
 node bin/iit-studio.js backends

@@ -9,12 +9,12 @@
  * buffer and pretraining heads (`cls.*`) are skipped. A checkpoint without a pooler or classifier (a bare BertModel,
  * or a pretraining checkpoint) leaves those as the encoder initialised them, and the result says so.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Network } from '../engine/network';
 import { tf } from '../engine/tf';
 import type { BertOptions } from '../engine/transformer';
-import { DataError } from './idx';
+import { DataError, readDataFile } from './idx';
 import { readSafetensors, type SafetensorsFile } from './safetensors';
 
 /** The fields of Hugging Face's BertConfig that shape the encoder (config.json). */
@@ -89,12 +89,7 @@ function fail(file: string, what: string, fix: string): DataError {
 }
 
 function readJson(file: string, what: string, fix: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw fail(file, `cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, fix);
-  }
+  const text = readDataFile(file, fix, what, 'utf8');
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -184,16 +179,7 @@ function labelsOf(c: HfBertConfig, file: string): string[] | undefined {
 
 /** vocab.txt: one wordpiece a line, its id the line number (from 0). The first of a repeated token wins, as in HF. */
 export function readVocab(file: string): Map<string, number> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw fail(
-      file,
-      `cannot read the vocabulary (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      CHECKPOINT_FIX,
-    );
-  }
+  const text = readDataFile(file, CHECKPOINT_FIX, 'the vocabulary', 'utf8');
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const vocab = new Map<string, number>();

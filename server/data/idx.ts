@@ -34,6 +34,21 @@ export class DataError extends IITError {
   }
 }
 
+/**
+ * A data file's bytes (or text, with `encoding`); a file that cannot be read is a DataError naming it, `what` it is and
+ * why (ENOENT, EACCES…), with `fix`.
+ */
+export function readDataFile(file: string, fix: string, what?: string): Buffer;
+export function readDataFile(file: string, fix: string, what: string | undefined, encoding: 'utf8'): string;
+export function readDataFile(file: string, fix: string, what?: string, encoding?: 'utf8'): Buffer | string {
+  try {
+    return encoding ? readFileSync(file, encoding) : readFileSync(file);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new DataError(`${file}: cannot read${what ? ` ${what}` : ''} (${why})`, fix, file);
+  }
+}
+
 export interface IdxArray {
   /** Size of each dimension, outermost first. */
   dims: number[];
@@ -136,16 +151,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
 
 /** Read and parse one IDX file from disk. */
 export function readIdxFile(file: string): IdxArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new DataError(
-      `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      INSTALL_HINT,
-      file,
-    );
-  }
+  const bytes: Uint8Array = readDataFile(file, INSTALL_HINT);
   return parseIdx(bytes, file);
 }
 

@@ -9,10 +9,10 @@
  * integers to Int32Array and I64 to BigInt64Array. Writing is atomic: a temporary file in the same folder, then a
  * rename, so a crash never leaves half a checkpoint under the real name.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import path from 'node:path';
-import { DataError } from './idx';
+import { DataError, readDataFile } from './idx';
 
 /** Every dtype the safetensors spec names, with its size in bytes (F8 types are one byte). */
 export const SAFETENSORS_DTYPE_BYTES = {
@@ -195,16 +195,10 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
 
 /** Read and parse a safetensors file from disk. */
 export function readSafetensors(file: string): SafetensorsFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new DataError(
-      `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      'check the path: a Hugging Face checkpoint folder holds model.safetensors beside config.json',
-      file,
-    );
-  }
+  const bytes: Uint8Array = readDataFile(
+    file,
+    'check the path: a Hugging Face checkpoint folder holds model.safetensors beside config.json',
+  );
   return parseSafetensors(bytes, file);
 }
 
