@@ -16,7 +16,7 @@ import { runSearch } from '../app/search';
 import { runTable } from '../app/table';
 import { cancelSweep, runSweepTask, submitSweep, sweepStatus, workspaceSweeps } from '../app/sweep';
 import { alignRun } from '../app/align';
-import { checkDataFile, dataKind, generateData } from '../app/data';
+import { checkDataFile, dataKind, generateData, type DataDisagreement, type GenerateRequest } from '../app/data';
 import { Cancelled, trainRun, type RunHooks } from '../app/train';
 import type { Report } from '../engine/report';
 import { nearestName } from '../engine/declarationSchema';
@@ -71,6 +71,9 @@ usage:
   iit-studio data mqnli <file> --check    recompute every example's label (and codes) and count the agreements
   iit-studio data mqnli --generate DIR [--train N] [--validation N] [--test N] [--seed S]
                                 the hardest split as train/validation/test.jsonl
+  iit-studio data reascan <file> --check  re-derive every example's target_commands by the simulator
+  iit-studio data reascan --generate FILE [--dataset attribute|length|direction] [--worlds N] [--seed S]
+                                a ReaSCAN data set in the original JSON format (Figure 3b's splits)
   iit-studio backends [--json]  compute backends: available or not, device, reason
   iit-studio demo              Figure 1 of the paper, before and after one IIT update
   --verbose (train, eval, demo) keeps the webgpu driver's (Dawn's) start-up warnings on the terminal;
@@ -215,35 +218,41 @@ function cmdCheck(file: string | undefined): number {
   return 2;
 }
 
-/** `data KIND FILE --check` (every label recomputed) or `data KIND --generate DIR` (the split as JSONL files). */
+/** `data KIND FILE --check` (every example recomputed) or `data KIND --generate OUT` (a data set written). */
 function cmdData(positionals: string[], flags: Record<string, string | true>): number {
   const kind = dataKind(positionals[0]);
   const json = !!flags.json;
+  const num = (name: string) => (flags[name] === undefined ? undefined : intFlag(flags[name]!, name, 0));
   if (typeof flags.generate === 'string') {
-    if (positionals[1]) throw new UsageError(`data ${kind} --generate DIR takes no file; --check reads one`);
-    const count = (name: string, d: number) => (flags[name] === undefined ? d : intFlag(flags[name]!, name, 0));
+    if (positionals[1]) throw new UsageError(`data ${kind} --generate OUT takes no file; --check reads one`);
+    for (const only of kind === 'mqnli' ? ['dataset', 'worlds'] : ['train', 'validation', 'test'])
+      if (flags[only] !== undefined) throw new UsageError(`data ${kind}: --${only} is not an option of ${kind}`);
     const files = generateData({
       kind,
-      dir: flags.generate,
-      train: count('train', 500_000),
-      validation: count('validation', 10_000),
-      test: count('test', 10_000),
-      seed: count('seed', 0),
+      out: flags.generate,
+      seed: num('seed') ?? 0,
+      train: num('train'),
+      validation: num('validation'),
+      test: num('test'),
+      dataset: typeof flags.dataset === 'string' ? (flags.dataset as GenerateRequest['dataset']) : undefined,
+      worlds: num('worlds'),
     });
-    print(json, files, Object.values(files).map(shown).join('\n'));
+    print(json, files, files.map(shown).join('\n'));
     return 0;
   }
   const file = positionals[1];
   if (!flags.check || !file)
     throw new UsageError(
-      `data ${kind}: give FILE --check, or --generate DIR [--train N --validation N --test N --seed S]`,
+      `data ${kind}: give FILE --check, or --generate ${kind === 'mqnli' ? 'DIR [--train N --validation N --test N]' : 'FILE [--dataset attribute|length|direction --worlds N]'} [--seed S]`,
     );
   if (!existsSync(file)) throw new UsageError(`data ${kind}: no such file '${file}'`);
   const r = checkDataFile(kind, file);
   const pct = r.total ? ((100 * r.agree) / r.total).toFixed(2) : '100.00';
+  const where = (d: DataDisagreement) =>
+    'line' in d.at ? `${shown(file)}:${d.at.line}` : `${shown(file)}: examples.${d.at.split}[${d.at.index}]`;
   const lines = [
     `${shown(file)}: ${r.agree} of ${r.total} examples agree (${pct}%) — ${r.checked}`,
-    ...r.disagreements.map((d) => `  ${shown(file)}:${d.line}: file ${d.given}, computed ${d.computed}: ${d.example}`),
+    ...r.disagreements.map((d) => `  ${where(d)}: file ${d.given}, computed ${d.computed}: ${d.example}`),
   ];
   print(json, r, lines.join('\n'));
   return r.agree === r.total ? 0 : 2;
@@ -575,7 +584,18 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   data: {
     positionals: 2,
-    options: { check: sw, generate: v, train: v, validation: v, test: v, seed: v, json: sw, help: sw },
+    options: {
+      check: sw,
+      generate: v,
+      train: v,
+      validation: v,
+      test: v,
+      dataset: v,
+      worlds: v,
+      seed: v,
+      json: sw,
+      help: sw,
+    },
   },
   backends: { positionals: 0, options: { json: sw, help: sw } },
   demo: { positionals: 0, options: { verbose: sw, help: sw } },

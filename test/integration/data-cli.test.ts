@@ -82,3 +82,43 @@ test('data: an unknown kind, a missing file or a malformed line is one line with
   assert.match(torn.stderr, /torn\.jsonl:1: /);
   assert.equal(torn.stderr.trim().split('\n').length, 1, torn.stderr);
 });
+
+test('data reascan --generate writes the original JSON; --check re-derives every target_commands (100%)', () => {
+  const g = cli(
+    'data',
+    'reascan',
+    '--generate',
+    'rs/attribute.txt',
+    '--dataset',
+    'attribute',
+    '--worlds',
+    '1',
+    '--seed',
+    '2',
+  );
+  assert.equal(g.code, 0, g.stderr);
+  const data = JSON.parse(readFileSync(path.join(tmp, 'rs/attribute.txt'), 'utf8'));
+  assert.equal(data.grid_size, 6);
+  for (const split of ['train', 'new_color', 'new_size']) assert.ok(data.examples[split]?.length > 0, split);
+  const ex = data.examples.train[0];
+  for (const k of ['command', 'target_commands', 'verb_in_command', 'referred_target', 'situation'])
+    assert.ok(k in ex, `an example holds ${k}`);
+  assert.ok(/^(walk|push|pull),the,/.test(ex.command), ex.command);
+  const r = cli('data', 'reascan', 'rs/attribute.txt', '--check', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const check = JSON.parse(r.stdout);
+  assert.ok(check.total > 100, `${check.total} examples`);
+  assert.equal(check.agree, check.total);
+
+  // One action sequence changed: found, and named by its split and index.
+  data.examples.train[3].target_commands = `${data.examples.train[3].target_commands},walk`;
+  writeFileSync(path.join(tmp, 'rs/bad.txt'), JSON.stringify(data));
+  const bad = cli('data', 'reascan', 'rs/bad.txt', '--check');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stdout, new RegExp(`: ${check.total - 1} of ${check.total} examples agree`));
+  assert.match(bad.stdout, /^ {2}rs\/bad\.txt: examples\.train\[3\]: file .*,walk, computed /m);
+  // Options of the other kind are refused, by name.
+  const wrong = cli('data', 'reascan', '--generate', 'x.txt', '--train', '5');
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /--train is not an option of reascan/);
+});
