@@ -42,7 +42,11 @@ export interface BertOptions {
   seed?: number;
 }
 
-/** Vocabularies up to this size embed by one-hot × table (a matmul every backend differentiates); larger ones gather. */
+/**
+ * While training, vocabularies up to this size embed by one-hot × table (a matmul every backend differentiates; wasm
+ * has no gradient of gather); larger ones, and every pass outside training, gather the rows: the one-hot of a large
+ * evaluation chunk ran past WebGPU's 128 MB storage binding. Both give the table's rows exactly.
+ */
 const ONE_HOT_VOCAB = 8192;
 
 interface Init {
@@ -101,10 +105,10 @@ function dropout(x: Tensor, rate: number, training: boolean): Tensor {
 }
 
 /** Rows of `table` [V, H] for integer ids [B, L] (given as any dtype). */
-function embed(ids: Tensor, table: tf.Variable): Tensor {
+function embed(ids: Tensor, table: tf.Variable, training: boolean): Tensor {
   const [vocab, dim] = table.shape as [number, number];
   const int = tf.cast(ids, 'int32');
-  if (vocab > ONE_HOT_VOCAB) return tf.gather(table, int);
+  if (!training || vocab > ONE_HOT_VOCAB) return tf.gather(table, int);
   const [batch, len] = int.shape as [number, number];
   const hot = tf.cast(tf.oneHot(tf.reshape(int, [-1]), vocab), 'float32');
   return tf.reshape(tf.matMul(hot, table), [batch, len, dim]);
@@ -151,7 +155,7 @@ export function bertEncoder(o: BertOptions): Network {
   const embNorm = layerNorm(b, 'embeddings.LayerNorm', H);
   b.stage('embeddings', ['input_ids', 'token_type_ids'], ([ids, segs], ctx) => {
     const pos = tf.slice(positions, [0, 0], [L, H]);
-    const sum = tf.add(tf.add(embed(ids!, words), embed(segs!, types)), pos);
+    const sum = tf.add(tf.add(embed(ids!, words, ctx.training), embed(segs!, types, ctx.training)), pos);
     return dropout(applyNorm(sum, embNorm, eps), rate, ctx.training);
   });
 
