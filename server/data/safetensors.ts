@@ -9,9 +9,8 @@
  * integers to Int32Array and I64 to BigInt64Array. Writing is atomic: a temporary file in the same folder, then a
  * rename, so a crash never leaves half a checkpoint under the real name.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
-import path from 'node:path';
+import { writeDataFile } from './files';
 import { DataError, readDataFile } from './idx';
 
 /** Every dtype the safetensors spec names, with its size in bytes (F8 types are one byte). */
@@ -410,27 +409,5 @@ export function writeSafetensors(
   tensors: Record<string, TensorToWrite>,
   metadata?: Record<string, string>,
 ): void {
-  const bytes = encodeSafetensors(tensors, metadata, file);
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`,
-  );
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx');
-    let at = 0;
-    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw new DataError(
-      `${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      'check that the folder exists and is writable and that the disk has room',
-      file,
-    );
-  }
+  writeDataFile(file, [encodeSafetensors(tensors, metadata, file)]);
 }

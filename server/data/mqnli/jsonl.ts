@@ -3,9 +3,8 @@
  * authors' "emptystring" string: the template's nine words, ε written `emptystring`, and "not every" / "does not"
  * as the single words `notevery` / `doesnot`, so every sentence has exactly nine words in fixed positions.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeDataFile } from '../files';
 import { DataError } from '../idx';
 import { codeProblem, encode, type MqnliCode, type MqnliExample } from './encoding';
 import { DETERMINERS, EMPTY, STRING_FUNCTION_WORDS, type Quantifier } from './lexicon';
@@ -184,26 +183,15 @@ const WRITE_BATCH = 4096;
  * old file as it was.
  */
 export function writeMqnliJsonl(file: string, examples: readonly MqnliExample[]): void {
-  const target = path.resolve(file);
-  const tmp = path.join(
-    path.dirname(target),
-    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  let fd: number | undefined = openSync(tmp, 'w');
-  try {
-    for (let i = 0; i < examples.length; i += WRITE_BATCH) {
-      const lines = examples.slice(i, i + WRITE_BATCH).map((e) => JSON.stringify(toRecord(e)) + '\n');
-      writeSync(fd, lines.join(''));
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, target);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeDataFile(file, jsonlBatches(examples));
+}
+
+function* jsonlBatches(examples: readonly MqnliExample[]): Generator<string> {
+  for (let i = 0; i < examples.length; i += WRITE_BATCH)
+    yield examples
+      .slice(i, i + WRITE_BATCH)
+      .map((e) => JSON.stringify(toRecord(e)) + '\n')
+      .join('');
 }
 
 export interface MqnliDisagreement {

@@ -7,9 +7,8 @@
  * one string: a byte scanner finds each example's span and only that slice is parsed. Fields this module does
  * not interpret are kept (`extra`) and written back, so read → write → read gives the same dataset.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeDataFile } from '../files';
 import { DataError } from '../idx';
 import { emptyVocabulary, type Vocabulary } from './grammar';
 import {
@@ -539,46 +538,9 @@ function* datasetChunks(ds: ReascanDataset): Generator<string> {
   yield '\n}';
 }
 
-/** Write `chunks` to `file` atomically: a temporary file in the same folder, flushed, then renamed over `file`. */
-function writeAtomically(file: string, chunks: Iterable<string>): void {
-  const target = path.resolve(file);
-  const tmp = path.join(
-    path.dirname(target),
-    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'w');
-    let pending: string[] = [];
-    let size = 0;
-    for (const c of chunks) {
-      pending.push(c);
-      size += c.length;
-      if (size > 1 << 22) {
-        writeSync(fd, pending.join(''));
-        [pending, size] = [[], 0];
-      }
-    }
-    writeSync(fd, pending.join(''));
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, target);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    if (e instanceof DataError) throw e;
-    throw new DataError(
-      `${file}: could not write (${(e as Error).message})`,
-      'check that the folder exists and is writable and that the disk has room',
-      file,
-    );
-  }
-}
-
 /** Write a dataset in the original layout (ReaSCAN's `json.dump(..., indent=4)`), atomically. */
 export function writeReascanFile(file: string, ds: ReascanDataset): void {
-  writeAtomically(file, datasetChunks(ds));
+  writeDataFile(file, datasetChunks(ds));
 }
 
 // --- Vocabulary files --------------------------------------------------------------------------------------------
@@ -629,5 +591,5 @@ export function writeVocabularyFile(file: string, v: Vocabulary): void {
     word_to_idx: Object.fromEntries(v.wordToIdx),
     word_frequencies: Object.fromEntries(v.frequencies),
   };
-  writeAtomically(file, [JSON.stringify(record, null, 4)]);
+  writeDataFile(file, [JSON.stringify(record, null, 4)]);
 }
