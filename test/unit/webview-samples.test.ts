@@ -52,14 +52,17 @@ for (const file of files) {
   test(`heatmaps of ${path.relative(root, file)}`, async () => {
     const exp = await loadExperiment(file);
     const session = new Session(exp, exp.resolve(), 0);
-    // ResNet-18 (11M parameters) and BERT-base (85M) evaluate on wasm, over a few examples: minutes on cpu otherwise.
-    const large = [...session.net.params.values()].reduce((n, v) => n + v.size, 0) > 5e6;
-    const examples = large ? 8 : 64;
+    // ResNet-18 (11M parameters) and BERT-base (85M) evaluate on wasm, over a few examples: minutes on cpu otherwise;
+    // BERT-base over two examples and two pairs a split (a forward pass of it is 4.6 GFLOP).
+    const size = [...session.net.params.values()].reduce((n, v) => n + v.size, 0);
+    const large = size > 5e6;
+    const examples = size > 50e6 ? 2 : large ? 8 : 64;
+    const pairs = size > 50e6 ? 2 : 4;
     if (large) await useBackend('wasm');
     try {
       const info = describeExperiment(exp, session);
       // Few pairs and examples: the heatmaps' shapes are under test here, not the numbers (ResNet-18 on cpu is slow).
-      const metrics = await evaluate(session, { pairs: 4, examples, seed: 0 });
+      const metrics = await evaluate(session, { pairs, examples, seed: 0 });
       const run: RunView = {
         id: file,
         experiment: info.experiment,
