@@ -302,6 +302,7 @@ export async function trainRun(req: TrainRequest): Promise<TrainOutcome> {
       metrics: result.metrics,
       ...(result.before ? { before: result.before } : {}),
       timing: { trainSeconds: result.trainSeconds, examplesPerSecond: result.examplesPerSecond },
+      ...(result.droppedPairs ? { droppedPairs: result.droppedPairs } : {}),
       data: reportData(exp, data),
       net: session.net,
       params: req.params,

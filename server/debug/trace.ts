@@ -9,7 +9,7 @@
  */
 import type { Setting, Swap } from '../engine/causal';
 import { patchSite } from '../engine/intervention';
-import { predict } from '../engine/objectives';
+import { decodedSequence, predict, sequenceLayout } from '../engine/objectives';
 import type { Session } from '../engine/session';
 import { tf, type Tensor } from '../engine/tf';
 import type { Value } from '../engine/values';
@@ -159,7 +159,11 @@ export async function computeTrace(
     const patched = net.run(bf, { outputs: all, patch: { [site]: (t) => patchSite(t, src[site]!, plan) } });
     const logits = patched[net.output]!;
     const probs =
-      session.head.loss === 'sigmoid' ? tf.sigmoid(tf.reshape(logits, [-1])) : tf.softmax(tf.reshape(logits, [1, -1]));
+      session.head.loss === 'sigmoid'
+        ? tf.sigmoid(tf.reshape(logits, [-1]))
+        : session.head.loss === 'sequence'
+          ? tf.softmax(logits) // [1, T, V]: each step's token distribution
+          : tf.softmax(tf.reshape(logits, [1, -1]));
     // In a learned basis the swap is of coordinates, not neurons: show the site in that basis too.
     const basis = 'basis' in plan ? plan.basis.matrix() : undefined;
     const inBasis = (t: Tensor) => (basis ? tf.matMul(tf.reshape(t, [1, -1]), basis) : undefined);
@@ -172,14 +176,20 @@ export async function computeTrace(
     const logits = Array.from(await scope.logits.data());
     const p = Array.from(await scope.probs.data());
     const values = session.head.values;
-    const probabilities =
-      session.head.loss === 'sigmoid'
-        ? [
-            { value: values.at(0), p: 1 - p[0]! },
-            { value: values.at(1), p: p[0]! },
-          ]
-        : p.map((x, i) => ({ value: values.at(i), p: x }));
-    const predicted = values.at((await scope.pred.data())[0]!);
+    const pred = await scope.pred.data();
+    const { probabilities, predicted } =
+      session.head.loss === 'sequence'
+        ? sequenceReadout(session, p, pred)
+        : {
+            probabilities:
+              session.head.loss === 'sigmoid'
+                ? [
+                    { value: values.at(0), p: 1 - p[0]! },
+                    { value: values.at(1), p: p[0]! },
+                  ]
+                : p.map((x, i) => ({ value: values.at(i), p: x })),
+            predicted: values.at(pred[0]!),
+          };
     return {
       base,
       source,
@@ -211,11 +221,35 @@ export async function computeTrace(
       logits,
       probabilities,
       predicted,
-      verdict: values.indexOf(predicted) === values.indexOf(expected) ? 'match' : 'mismatch',
+      verdict: sameValue(predicted, expected) ? 'match' : 'mismatch',
     };
   } finally {
     tf.dispose(scope as unknown as tf.TensorContainer);
   }
+}
+
+/** Equal values (a sequence compared token by token, as exact match does). */
+function sameValue(a: Value, b: Value): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * A sequence head's readout: the greedy decode up to EOS (or every step when it never ends), with the probability
+ * of the token taken at each step.
+ */
+function sequenceReadout(
+  session: Session,
+  probs: number[],
+  pred: ArrayLike<number>,
+): { probabilities: { value: Value; p: number }[]; predicted: Value } {
+  const { set, steps, vocab, eos } = sequenceLayout(session.head);
+  const probabilities: { value: Value; p: number }[] = [];
+  for (let k = 0; k < steps; k++) {
+    const t = pred[k]!;
+    probabilities.push({ value: t === eos ? 'EOS' : set.tokens.at(t), p: probs[k * vocab + t]! });
+    if (t === eos) break;
+  }
+  return { probabilities, predicted: decodedSequence(session.head, pred, 0) ?? probabilities.map((x) => x.value) };
 }
 
 /** The causal-model pass of steps 1–3 (base, source, counterfactual); none for the network's steps. */

@@ -115,7 +115,9 @@ const experimentShape: Shape = {
   ),
   children: {
     ...config.children,
-    output: { keys: keys<NonNullable<ExperimentDecl<Record<string, never>>['output']>>()('variable', 'loss') },
+    output: {
+      keys: keys<NonNullable<ExperimentDecl<Record<string, never>>['output']>>()('variable', 'loss', 'teacher'),
+    },
     dataset: { keys: keys<DatasetDecl>()('name', 'source') },
     configs: { each: config },
   },

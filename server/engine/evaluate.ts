@@ -14,7 +14,7 @@ import { PairSampler } from './pairs';
 import type { Swap } from './causal';
 import { interchangeForward, type PairGroup } from './intervention';
 import { wilson, type IiaMetrics, type Metrics, type SplitMetrics } from './metrics';
-import { predict } from './objectives';
+import { predict, predictedLabels } from './objectives';
 import { Rng } from './rng';
 import type { Session } from './session';
 import { tf } from './tf';
@@ -73,6 +73,8 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
   const probeHits = new Array<number>(probes?.variables.length ?? 0).fill(0);
   for (let start = 0; start < nb; start += chunk) {
     const rows = Int32Array.from({ length: Math.min(chunk, nb - start) }, (_, k) => start + k);
+    // Labels first: a sequence output numbers its values as it meets them, and a prediction is found among them.
+    const want = Int32Array.from(rows, (i) => split.label(i));
     const preds = tf.tidy(() => {
       const outs = session.net.run(split.features(rows), { outputs: [session.net.output, ...(probes?.sites ?? [])] });
       return [predict(session.head, outs[session.net.output]!), ...(probes ? probes.predict(outs) : [])];
@@ -80,7 +82,8 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
     // Asynchronous reads: the webgpu backend in Node cannot read synchronously.
     const [p, ...pp] = await Promise.all(preds.map((t) => t.data()));
     preds.forEach((t) => t.dispose());
-    rows.forEach((i, k) => (correct += p![k] === split.label(i) ? 1 : 0));
+    const got = predictedLabels(session.head, p!, rows.length);
+    rows.forEach((_, k) => (correct += got[k] === want[k] ? 1 : 0));
     if (probes) {
       const labels = probes.labels(split, rows);
       labels.forEach((ls, v) => ls.forEach((l, k) => (probeHits[v]! += pp[v]![k] === l ? 1 : 0)));
@@ -108,14 +111,15 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
     !((sampling.sourcesPerBase ?? 1) > 1);
   const rng = new Rng(opts.seed ?? 0);
   // `same`: pairs whose counterfactual output is the base's own output (the chance level's numerator).
-  const hits = new Map<string, { k: number; n: number; same: number; grid?: number[] }>();
+  const hits = new Map<string, { k: number; n: number; same: number; dropped: number; grid?: number[] }>();
   for (const swaps of all) {
     const key = swapKey(swaps);
     const total = exact ? n * n : opts.pairs!;
     const cell = {
       k: 0,
-      n: total,
+      n: 0,
       same: 0,
+      dropped: 0,
       grid: exact && n <= GRID_MAX_INPUTS ? new Array<number>(n * n).fill(0) : undefined,
     };
     hits.set(key, cell);
@@ -141,6 +145,11 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
       }
       const { matches, labels } = await matchAndLabel(session, name, swaps, bases, sources);
       for (let k = 0; k < m; k++) {
+        if (labels[k]! < 0) {
+          cell.dropped++;
+          continue;
+        }
+        cell.n++;
         cell.k += matches[k]!;
         if (labels[k] === split.label(bases[k]!)) cell.same++;
         if (cell.grid) cell.grid[bases[k]! * n + sources[k]!] = matches[k]!;
@@ -149,23 +158,25 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
   }
 
   const byVariable: Record<string, number> = {};
+  const dropped: Record<string, number> = {};
+  const rate = (c: { k: number; n: number }) => (c.n ? c.k / c.n : 0);
   let k = 0;
   let total = 0;
   let same = 0;
   for (const swaps of single) {
     const c = hits.get(swapKey(swaps))!;
-    byVariable[swaps[0]!.from] = c.k / c.n;
+    byVariable[swaps[0]!.from] = rate(c);
+    if (c.dropped) dropped[swaps[0]!.from] = c.dropped;
     k += c.k;
     total += c.n;
     same += c.same;
   }
-  const iia: IiaMetrics = { overall: k / total, byVariable, pairs: total, exact };
+  const iia: IiaMetrics = { overall: total ? k / total : 0, byVariable, pairs: total, exact };
+  if (Object.keys(dropped).length) iia.dropped = dropped;
   if (total > 0) iia.chance = same / total;
   if (!exact) iia.interval = wilson(k, total);
   if (typed.length) {
-    iia.typed = Object.fromEntries(
-      [...single, ...typed].map((s) => [swapKey(s), hits.get(swapKey(s))!.k / hits.get(swapKey(s))!.n]),
-    );
+    iia.typed = Object.fromEntries([...single, ...typed].map((s) => [swapKey(s), rate(hits.get(swapKey(s))!)]));
   }
   const grids = [...hits].filter(([, c]) => c.grid);
   if (grids.length) iia.grid = Object.fromEntries(grids.map(([key, c]) => [key, c.grid!]));
@@ -174,7 +185,7 @@ async function evaluateSplit(session: Session, name: string, opts: EvalOptions):
   return out;
 }
 
-/** 1 where κ(network under the interchange) equals the causal model's counterfactual output. */
+/** 1 where κ(network under the interchange) equals the causal model's counterfactual output (0 where it has none). */
 export async function matchPairs(
   session: Session,
   splitName: string,
@@ -208,5 +219,6 @@ async function matchAndLabel(
   });
   const p = await pred.data();
   pred.dispose();
-  return { matches: Uint8Array.from(labels, (l, k) => (p[k] === l ? 1 : 0)), labels };
+  const got = predictedLabels(session.head, p, bases.length);
+  return { matches: Uint8Array.from(labels, (l, k) => (l >= 0 && got[k] === l ? 1 : 0)), labels };
 }

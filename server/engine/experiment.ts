@@ -160,7 +160,12 @@ export interface ExperimentDecl<M extends Record<string, Value>> extends ConfigD
   /** Or: the network's inputs for a batch of inputs. */
   encodeBatch?: (inputs: Setting<M>[]) => Feeds;
   alignment: AlignmentDecl<M>;
-  output?: { variable?: keyof M & string; loss?: OutputLoss };
+  /**
+   * The output head. `loss` defaults from the output's values (sigmoid for two values and one logit, 'sequence'
+   * for `sequence(...)` values, else softmax); a sequence head names the network input that takes the target
+   * tokens for teacher forcing in `teacher`.
+   */
+  output?: { variable?: keyof M & string; loss?: OutputLoss; teacher?: string };
   /** Named splits of inputs; default `{ train: every input }` for finite input spaces. */
   data?: Record<string, readonly Setting<M>[] | Split<Setting<M>>>;
   /**

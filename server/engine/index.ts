@@ -3,7 +3,17 @@
  * 'iit-studio'. Everything here is plain TypeScript over TensorFlow.js; the
  * engine never imports vscode.
  */
-export { bool, range, oneOf, tuple, formatValue, type Value, type ValueSet } from './values';
+export {
+  bool,
+  range,
+  oneOf,
+  tuple,
+  sequence,
+  formatValue,
+  type Value,
+  type ValueSet,
+  type SequenceSet,
+} from './values';
 export { causalModel, CausalModel, type ModelDecls, type VariableDecl, type Setting, type Swap } from './causal';
 export {
   network,
@@ -48,7 +58,14 @@ export {
   type SubspaceDecl,
   type SubspacePatch,
 } from './interventions';
-export { crossEntropy, predict, type OutputHead, type OutputLoss } from './objectives';
+export {
+  crossEntropy,
+  predict,
+  predictedLabels,
+  decodedSequence,
+  type OutputHead,
+  type OutputLoss,
+} from './objectives';
 export { Optimizer, learningRate, scheduleForRun, type OptimizerDecl, type ScheduleDecl } from './optim';
 export {
   experiment,

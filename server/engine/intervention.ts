@@ -23,6 +23,11 @@ export interface PairGroup {
   swaps: Swap[];
   baseRows: Int32Array;
   sourceRows: Int32Array;
+  /**
+   * Feeds for the patched rows' continuation, one row per pair, in place of the base's by key: a decoder's
+   * teacher-forcing targets, which are the counterfactual's tokens, not the base's.
+   */
+  feeds?: Feeds;
 }
 
 export interface InterchangeOutput {
@@ -68,8 +73,24 @@ function rowsOf(feeds: Feeds): number {
   return Object.values(feeds)[0]!.shape[0]!;
 }
 
-function concatFeeds(a: Feeds, b: Feeds): Feeds {
-  return Object.fromEntries(Object.keys(a).map((k) => [k, tf.concat([a[k]!, b[k]!], 0)]));
+/** Row-wise concatenation of the inputs every part has (an optional input one part lacks is left out). */
+function concatFeeds(...parts: Feeds[]): Feeds {
+  if (parts.length === 1) return parts[0]!;
+  const keys = Object.keys(parts[0]!).filter((k) => parts.every((p) => p[k]));
+  return Object.fromEntries(
+    keys.map((k) => [
+      k,
+      tf.concat(
+        parts.map((p) => p[k]!),
+        0,
+      ),
+    ]),
+  );
+}
+
+/** The base rows of a group, with the group's own feeds over them. */
+function groupFeeds(base: Feeds, g: PairGroup): Feeds {
+  return { ...gatherFeeds(base, tf.tensor1d(g.baseRows, 'int32')), ...g.feeds };
 }
 
 function gatherFeeds(f: Feeds, rows: Tensor): Feeds {
@@ -127,21 +148,21 @@ export function interchangeForward(
     const members = groups.map((_, i) => i).filter((i) => single[i] === site);
     const withBase = !baseDone;
     if (members.length === 0 && !withBase) continue;
+    // Stages the output needs besides the site (skip connections around it, a decoder's targets) see the same rows.
+    const needFeeds = net.requiredFeeds([net.output], [site]);
     const parts: Tensor[] = withBase ? [baseAct[site]!] : [];
     const sizes: number[] = withBase ? [nb] : [];
-    const rowIdx: Tensor[] = withBase ? [tf.range(0, nb, 1, 'int32')] : [];
+    const feedParts: Feeds[] = withBase ? [base] : [];
     for (const i of members) {
       const g = groups[i]!;
       const b = takeRows(baseAct[site]!, g.baseRows);
       const s = takeRows(srcAct[site]!, g.sourceRows);
       parts.push(patchSite(b, s, plans[i]![0]!, memo));
       sizes.push(g.baseRows.length);
-      rowIdx.push(tf.tensor1d(g.baseRows, 'int32'));
+      if (needFeeds.length) feedParts.push(groupFeeds(base, g));
     }
     const known = { [site]: parts.length === 1 ? parts[0]! : tf.concat(parts, 0) };
-    // Stages the output needs besides the site (skip connections around it) see the same base rows.
-    const needFeeds = net.requiredFeeds([net.output], [site]);
-    const feeds = needFeeds.length ? gatherFeeds(base, tf.concat(rowIdx, 0)) : {};
+    const feeds = needFeeds.length ? concatFeeds(...feedParts) : {};
     const y = net.run(feeds, { known, training })[net.output]!;
     const pieces = sizes.length === 1 ? [y] : tf.split(y, sizes, 0);
     let k = 0;
@@ -157,7 +178,7 @@ export function interchangeForward(
     if (single[i] !== undefined) return;
     const patch: Record<string, (t: Tensor) => Tensor> = {};
     for (const p of plans[i]!) patch[p.site] = (t) => patchSite(t, takeRows(srcAct[p.site]!, g.sourceRows), p, memo);
-    out.groups[i] = net.run(gatherFeeds(base, tf.tensor1d(g.baseRows, 'int32')), { patch, training })[net.output]!;
+    out.groups[i] = net.run(groupFeeds(base, g), { patch, training })[net.output]!;
   });
   return out;
 }

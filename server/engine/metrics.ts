@@ -28,6 +28,11 @@ export interface IiaMetrics {
   chance?: number;
   /** For small exact spaces: per intervention, match (1) or not (0) for base i × source j, row-major. */
   grid?: Record<string, number[]>;
+  /**
+   * Pairs left out per variable because the causal model has no counterfactual output for them (a ReaSCAN
+   * description that resolves to no object); `pairs` and the accuracies count only the rest.
+   */
+  dropped?: Record<string, number>;
 }
 
 export interface SplitMetrics {

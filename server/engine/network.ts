@@ -17,6 +17,7 @@ export interface StageContext {
 export interface Stage {
   name: string;
   inputs: string[];
+  /** An optional input that was not fed arrives as undefined (a decoder's teacher-forcing targets). */
   fn: (xs: Tensor[], ctx: StageContext) => Tensor;
 }
 
@@ -50,6 +51,8 @@ export class Network {
     readonly shapes: Record<string, number[]>,
     /** Non-trainable state (e.g. batch-norm running statistics), saved with the weights. */
     readonly buffers: Map<string, tf.Variable> = new Map(),
+    /** Inputs a run may leave out (their stages see undefined): teacher-forcing targets, fed while training only. */
+    readonly optional: ReadonlySet<string> = new Set(),
   ) {
     this.byName = new Map(stages.map((s) => [s.name, s]));
   }
@@ -113,6 +116,7 @@ export class Network {
     const vals: Feeds = { ...known };
     for (const f of needed) {
       const t = feeds[f];
+      if (!t && this.optional.has(f)) continue;
       if (!t)
         throw new IITError(
           'bad-config',
@@ -186,6 +190,7 @@ export class NetworkBuilder {
   constructor(
     readonly inputs: Record<string, number[]>,
     seed = 0,
+    readonly optional: ReadonlySet<string> = new Set(),
   ) {
     this.rng = new Rng(seed);
     for (const [k, s] of Object.entries(inputs)) this.shapes[k] = s;
@@ -246,6 +251,29 @@ export class NetworkBuilder {
     return this;
   }
 
+  /**
+   * A site whose position depends on the example: `site` is `from` [L, ...] read at the index that input
+   * `position` ([1], an integer) gives for each example, and `into` is `from` with `site` written back there, so
+   * stages that read `into` see an interchange at `site`. The base and the source each read their own position
+   * (ReaSCAN's noun token), and the patched value goes back at the base's.
+   */
+  positioned(site: string, opts: { from: string; position: string; into: string }): this {
+    const [len] = this.shape(opts.from);
+    if (len === undefined) throw new Error(`positioned ${site}: '${opts.from}' has no positions`);
+    const oneHot = (p: Tensor): Tensor => tf.oneHot(tf.cast(tf.reshape(p, [-1]), 'int32'), len); // [B, L]
+    const expand = (m: Tensor, rank: number): Tensor =>
+      tf.reshape(m, [...m.shape, ...new Array<number>(rank - 2).fill(1)]);
+    this.stage(site, [opts.from, opts.position], ([x, p]) => {
+      const m = expand(oneHot(p!), x!.rank);
+      return tf.sum(tf.mul(x!, m), 1);
+    });
+    return this.stage(opts.into, [opts.from, site, opts.position], ([x, v, p]) => {
+      // x + m·(v − x at p): unchanged when v is x's own value there; the gradient reaches x and v.
+      const m = expand(oneHot(p!), x!.rank);
+      return tf.add(x!, tf.mul(m, tf.sub(tf.expandDims(v!, 1), x!)));
+    });
+  }
+
   /** Dense layer `out = act(x·W + b)` with parameters `${name}.weight` and `${name}.bias`. */
   dense(
     name: string,
@@ -275,13 +303,22 @@ export class NetworkBuilder {
       out,
       Object.fromEntries(this.stages.map((s) => [s.name, this.shapes[s.name]!])),
       this.buffers,
+      this.optional,
     );
   }
 }
 
 let uniq = 0;
 
-/** Starts a network with named inputs (per-example shapes). */
-export function network(inputs: Record<string, number[]>, opts: { seed?: number } = {}): NetworkBuilder {
-  return new NetworkBuilder(inputs, opts.seed ?? 0);
+/**
+ * Starts a network with named inputs (per-example shapes); `optional` inputs may be left out of a run (stages
+ * see undefined), as a decoder's teacher-forcing targets at evaluation.
+ */
+export function network(
+  inputs: Record<string, number[]>,
+  opts: { seed?: number; optional?: string[] } = {},
+): NetworkBuilder {
+  for (const o of opts.optional ?? [])
+    if (!(o in inputs)) throw new Error(`network: optional input '${o}' is not among the inputs`);
+  return new NetworkBuilder(inputs, opts.seed ?? 0, new Set(opts.optional ?? []));
 }

@@ -44,7 +44,9 @@ export interface SamplerOptions {
 
 /** Whether the intervention changes the causal model's output on this pair. */
 export function isImpactful(split: SplitData, base: number, source: number, swaps: readonly Swap[]): boolean {
-  return split.counterfactual(base, source, swaps) !== split.label(base);
+  // A pair with no valid counterfactual (−1) is dropped, not impactful.
+  const cf = split.counterfactual(base, source, swaps);
+  return cf >= 0 && cf !== split.label(base);
 }
 
 export class PairSampler {

@@ -16,6 +16,8 @@ export interface Report {
   before?: Metrics;
   parameters?: Record<string, number[]>;
   timing: { trainSeconds: number; examplesPerSecond: number };
+  /** Training pairs left out of the IIT losses: the causal model had no counterfactual output for them. */
+  droppedPairs?: number;
   /** The data the run trained and was measured on: the experiment's `dataset` (name, source) and the data digest. */
   data?: ReportData;
 }

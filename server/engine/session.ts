@@ -13,6 +13,7 @@ import type { Feeds, Network } from './network';
 import { checkHead, type OutputHead } from './objectives';
 import { Probes } from './probes';
 import { tf } from './tf';
+import { isSequenceSet } from './values';
 import type { Value } from './values';
 
 export class Session<M extends Record<string, Value> = Record<string, Value>> {
@@ -52,9 +53,15 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
       const values = model.valueSet(outVar);
       const outShape = this.net.siteShape(this.net.output);
       const loss =
-        decl.output?.loss ?? (values.size === 2 && outShape.reduce((a, b) => a * b, 1) === 1 ? 'sigmoid' : 'softmax');
-      this.head = { variable: outVar, loss, values };
+        decl.output?.loss ??
+        (isSequenceSet(values)
+          ? 'sequence'
+          : values.size === 2 && outShape.reduce((a, b) => a * b, 1) === 1
+            ? 'sigmoid'
+            : 'softmax');
+      this.head = { variable: outVar, loss, values, teacher: decl.output?.teacher };
       checkHead(this.head, outShape);
+      if (loss === 'sequence') this.checkTeacher(loc);
       for (const v of this.alignment.variables) {
         if (!model.dependsOn(outVar, v)) {
           throw new IITError(
@@ -78,6 +85,24 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
       this.net.dispose();
       throw e;
     }
+  }
+
+  /** A sequence head's teacher input must be an optional input of the network (fed in training only). */
+  private checkTeacher(loc: Experiment<M>['location']): void {
+    const t = this.head.teacher;
+    const optional = [...this.net.optional];
+    if (!t || !this.net.optional.has(t))
+      throw new IITError(
+        'bad-config',
+        t
+          ? `output.teacher '${t}' is not an optional input of the network`
+          : `output ${this.head.variable} is a sequence, but output.teacher does not say which network input takes the target tokens`,
+        optional.length
+          ? `set output.teacher to ${optional.map((o) => `'${o}'`).join(' or ')}`
+          : `declare the targets input optional: network({ ..., targets: [T] }, { optional: ['targets'] }) and set output.teacher: 'targets'`,
+        loc,
+        'output',
+      );
   }
 
   private pickOutput(): keyof M & string {

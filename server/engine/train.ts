@@ -12,7 +12,7 @@ import { evaluate } from './evaluate';
 import type { ExplicitPair, PairGuardFn } from './experiment';
 import { interchangeForward, type PairGroup } from './intervention';
 import type { Metrics } from './metrics';
-import { crossEntropy } from './objectives';
+import { crossEntropy, teacherFeed } from './objectives';
 import { Optimizer, scheduleForRun } from './optim';
 import { PairSampler } from './pairs';
 import { Rng } from './rng';
@@ -46,6 +46,7 @@ export interface TrainerState {
   /** Exhaustive mode's shuffled epoch order, base64 of an Int32Array. */
   order?: string;
   optimizer: Awaited<ReturnType<Optimizer['getState']>>;
+  droppedPairs?: number;
 }
 
 export interface TrainResult {
@@ -57,6 +58,8 @@ export interface TrainResult {
   examplesPerSecond: number;
   stoppedEarly: boolean;
   cancelled: boolean;
+  /** Pairs left out of the IIT losses because the causal model has no counterfactual output for them. */
+  droppedPairs: number;
 }
 
 /** One step's pairs: rows of a split, with an intervention per objective. */
@@ -72,6 +75,8 @@ export class Trainer {
   readonly optimizer: Optimizer;
   readonly rng: Rng;
   step = 0;
+  /** Pairs dropped so far (no valid counterfactual: the output equation gave a value outside its set, as null). */
+  droppedPairs = 0;
   private readonly names = new Map<string, string>();
   /** Interventions of each objective that draws them: 'iit', 'typedIit', 'augment'. */
   private readonly sets: Record<string, Swap[][]> = {};
@@ -246,7 +251,10 @@ export class Trainer {
       : this.sets[obj]![batch.choice[obj]![r]!]!;
   }
 
-  /** Groups pairs that share an intervention; labels are the causal model's counterfactual outputs. */
+  /**
+   * Groups pairs that share an intervention; labels are the causal model's counterfactual outputs. A pair whose
+   * counterfactual is no value of the output (ReaSCAN's unresolvable description) is dropped and counted.
+   */
   private groups(batch: Batch, obj: string): { groups: PairGroup[]; labels: Int32Array[] } {
     const byKey = new Map<string, { swaps: Swap[]; rows: number[] }>();
     for (let r = 0; r < batch.bases.length; r++) {
@@ -258,10 +266,17 @@ export class Trainer {
     }
     const groups: PairGroup[] = [];
     const labels: Int32Array[] = [];
+    const head = this.session.head;
     for (const { swaps, rows } of byKey.values()) {
-      const rr = Int32Array.from(rows);
-      groups.push({ swaps, baseRows: rr, sourceRows: rr });
-      labels.push(Int32Array.from(rows, (r) => batch.split.counterfactual(batch.bases[r]!, batch.sources[r]!, swaps)));
+      const all = rows.map((r) => batch.split.counterfactual(batch.bases[r]!, batch.sources[r]!, swaps));
+      const keep = rows.filter((_, k) => all[k]! >= 0);
+      this.droppedPairs += rows.length - keep.length;
+      if (keep.length === 0) continue;
+      const rr = Int32Array.from(keep);
+      const y = Int32Array.from(all.filter((l) => l >= 0));
+      const feeds = teacherFeed(head, y);
+      groups.push({ swaps, baseRows: rr, sourceRows: rr, ...(Object.keys(feeds).length ? { feeds } : {}) });
+      labels.push(y);
     }
     return { groups, labels };
   }
@@ -294,7 +309,7 @@ export class Trainer {
         : []
       : (['iit', 'typedIit'] as const).filter((o) => batch.choice[o]);
     const weightOf = (o: string) => (o === 'explicit' ? w.iit || w.typedIit : w[o as 'iit' | 'typedIit']);
-    const parts = iitObjs.map((o) => ({ o, ...this.groups(batch, o) }));
+    const parts = iitObjs.map((o) => ({ o, ...this.groups(batch, o) })).filter((p) => p.groups.length > 0);
     const allGroups = parts.flatMap((p) => p.groups);
     const taskLabels = w.task > 0 ? Int32Array.from(batch.bases, (b) => batch.split.label(b)) : undefined;
     const probes = w.probe > 0 ? s.probes : undefined;
@@ -303,7 +318,8 @@ export class Trainer {
 
     const losses: Record<string, Tensor> = {};
     const { value, grads } = tf.variableGrads(() => {
-      const base = batch.split.features(batch.bases);
+      // A sequence head's decoder reads the base's own targets for the task loss (teacher forcing).
+      const base = { ...batch.split.features(batch.bases), ...(taskLabels ? teacherFeed(s.head, taskLabels) : {}) };
       const source = batch.split.features(batch.sources);
       const r = interchangeForward(s.net, s.alignment, base, source, allGroups, {
         withBase: !!taskLabels,
@@ -331,7 +347,7 @@ export class Trainer {
         total = tf.add(total, tf.mul(losses.probe, w.probe));
       }
       if (aug) {
-        const y = s.net.forward(s.encodeRows(aug.inputs), !this.frozen);
+        const y = s.net.forward({ ...s.encodeRows(aug.inputs), ...teacherFeed(s.head, aug.labels) }, !this.frozen);
         losses.augment = tf.keep(crossEntropy(s.head, y, aug.labels));
         total = tf.add(total, tf.mul(losses.augment, w.augment));
       }
@@ -372,6 +388,7 @@ export class Trainer {
         ? { order: Buffer.from(this.order.buffer, this.order.byteOffset, this.order.byteLength).toString('base64') }
         : {}),
       optimizer: await this.optimizer.getState(),
+      ...(this.droppedPairs ? { droppedPairs: this.droppedPairs } : {}),
     };
   }
 
@@ -379,6 +396,7 @@ export class Trainer {
     this.step = st.step;
     this.rng.state = st.rng;
     this.cursor = st.cursor;
+    this.droppedPairs = st.droppedPairs ?? 0;
     if (st.order) {
       const b = Buffer.from(st.order, 'base64');
       this.order = new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
@@ -489,5 +507,6 @@ export async function train(
     examplesPerSecond: trainer.step ? (trainer.step * B) / trainSeconds : 0,
     stoppedEarly,
     cancelled,
+    droppedPairs: trainer.droppedPairs,
   };
 }

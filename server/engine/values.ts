@@ -6,7 +6,7 @@
 export type Value = boolean | number | string | readonly Value[];
 
 export interface ValueSet<T extends Value = Value> {
-  readonly kind: 'bool' | 'range' | 'enum' | 'tuple';
+  readonly kind: 'bool' | 'range' | 'enum' | 'tuple' | 'sequence';
   readonly size: number;
   has(v: unknown): v is T;
   /** Dense index of v in [0, size), or -1 when v is not in the set. */
@@ -109,8 +109,69 @@ export function tuple<const S extends readonly ValueSet[]>(...sets: S): ValueSet
   return set;
 }
 
+/** A set of sequences over a token set: what a seq2seq output (ReaSCAN's action sequence) takes. */
+export interface SequenceSet<T extends string | number = string | number> extends ValueSet<readonly T[]> {
+  readonly kind: 'sequence';
+  readonly tokens: ValueSet<T>;
+  readonly maxLength: number;
+  /** The index of a sequence already numbered, else -1; unlike `indexOf` it numbers nothing (a network's guesses). */
+  find(v: unknown): number;
+}
+
+/**
+ * Sequences of at most `maxLength` tokens of `tokens`. There are too many to number densely, so a sequence gets
+ * its index the first time `indexOf` sees it (labels are compared for equality only: exact match); `size` is the
+ * count numbered so far. An output equation may return `null` under an intervention: no valid counterfactual, and
+ * the pair is dropped (indexOf(null) is −1).
+ */
+export function sequence<const T extends string | number>(tokens: ValueSet<T>, maxLength: number): SequenceSet<T> {
+  if (!Number.isInteger(maxLength) || maxLength < 1)
+    throw new Error(`sequence(…, ${maxLength}): give a whole maximum length of at least 1`);
+  const index = new Map<string, number>();
+  const list: (readonly T[])[] = [];
+  const has = (v: unknown): v is readonly T[] =>
+    Array.isArray(v) && v.length <= maxLength && v.every((x) => tokens.has(x));
+  const key = (v: readonly T[]) => JSON.stringify(v);
+  const set: SequenceSet<T> = {
+    kind: 'sequence',
+    tokens,
+    maxLength,
+    get size() {
+      return list.length;
+    },
+    has,
+    indexOf: (v) => {
+      if (!has(v)) return -1;
+      const k = key(v);
+      let i = index.get(k);
+      if (i === undefined) {
+        i = list.length;
+        index.set(k, i);
+        list.push([...v]);
+      }
+      return i;
+    },
+    find: (v) => (has(v) ? (index.get(key(v)) ?? -1) : -1),
+    at: (i) => {
+      const v = list[i];
+      if (!v) throw new Error(`sequence value ${i} has not been numbered`);
+      return v;
+    },
+    values: () => {
+      throw new Error(`${set.describe()}: too many to list`);
+    },
+    describe: () => `sequence of at most ${maxLength} of ${tokens.describe()}`,
+  };
+  return set;
+}
+
+export function isSequenceSet(s: ValueSet): s is SequenceSet {
+  return s.kind === 'sequence';
+}
+
 export function formatValue(v: unknown): string {
   if (typeof v === 'boolean') return v ? 'T' : 'F';
   if (Array.isArray(v)) return `(${v.map(formatValue).join(',')})`;
+  if (v === null) return 'none';
   return String(v);
 }

@@ -24,6 +24,11 @@ export interface IiaMetrics {
   chance?: number;
   /** For small exact spaces: per intervention, match (1) or not (0) for base i × source j, row-major. */
   grid?: Record<string, number[]>;
+  /**
+   * Pairs left out per variable because the causal model has no counterfactual output for them (a ReaSCAN
+   * description that resolves to no object); `pairs` and the accuracies count only the rest.
+   */
+  dropped?: Record<string, number>;
 }
 
 export interface SplitMetrics {
@@ -50,6 +55,8 @@ export interface Report {
   /** Parameter values by name (the CLI's `--params`). */
   parameters?: Record<string, number[]>;
   timing: { trainSeconds: number; examplesPerSecond: number };
+  /** Training pairs left out of the IIT losses: the causal model had no counterfactual output for them. */
+  droppedPairs?: number;
   /** The data the run used: the experiment's data set (name, source) when declared, and the digest of its splits. */
   data?: { name?: string; source?: string; digest: string };
 }

@@ -37,6 +37,7 @@ const REPORT: Keys<Report> = {
   parameters: 'optional',
   timing: 'required',
   data: 'optional',
+  droppedPairs: 'optional',
 };
 const SPLIT: Keys<SplitMetrics> = { behavioral: 'required', examples: 'required', iia: 'required', probe: 'optional' };
 const IIA: Keys<IiaMetrics> = {
@@ -48,6 +49,7 @@ const IIA: Keys<IiaMetrics> = {
   typed: 'optional',
   chance: 'optional',
   grid: 'optional',
+  dropped: 'optional',
 };
 
 /** `value` has every required key of `keys` and no key the protocol does not declare. */
