@@ -139,7 +139,7 @@ const importRules = [
       clients,
       vscodeHost,
       {
-        regex: `${up}(engine|app|compute|data|pvr|mqnli|runner|backend|describe)(/|$)|^(@tensorflow/|webgpu$|esbuild$)`,
+        regex: `${up}(engine|app|compute|data|pvr|mqnli|reascan|runner|backend|describe)(/|$)|^(@tensorflow/|webgpu$|esbuild$)`,
         message:
           'the language server process loads no TensorFlow.js or esbuild: only server/lsp/worker.ts runs experiments (through server/app)',
       },
@@ -157,8 +157,8 @@ const importRules = [
     [above('app', 'lsp', 'debug', 'cli'), clients, vscodeHost, frontEndPackages],
   ),
   restrict(
-    'server/pvr, server/mqnli',
-    ['server/pvr/**', 'server/mqnli/**'],
+    'server/pvr, server/mqnli, server/reascan',
+    ['server/pvr/**', 'server/mqnli/**', 'server/reascan/**'],
     [above('app', 'lsp', 'debug', 'cli'), clients, vscodeHost, frontEndPackages],
   ),
   restrict(

@@ -32,7 +32,7 @@ function writeMeta(result, name = (out) => path.basename(out, '.js')) {
 // takes seconds, `-b` skips it when no source changed.
 const tsc = createRequire(import.meta.url).resolve('typescript/lib/tsc.js');
 // -b trusts its build info (dist/types.tsbuildinfo): with the declarations deleted, rebuild them anyway.
-const typesMissing = ['engine', 'pvr', 'mqnli'].some(
+const typesMissing = ['engine', 'pvr', 'mqnli', 'reascan'].some(
   (m) => !existsSync(path.join(root, 'dist/types', m, 'index.d.ts')),
 );
 const declarations = new Promise((resolve, reject) => {

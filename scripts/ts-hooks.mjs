@@ -10,6 +10,7 @@ const aliases = {
   'iit-studio': path.join(root, 'server/engine/index.ts'),
   'iit-studio/pvr': path.join(root, 'server/pvr/index.ts'),
   'iit-studio/mqnli': path.join(root, 'server/mqnli/index.ts'),
+  'iit-studio/reascan': path.join(root, 'server/reascan/index.ts'),
 };
 
 function tryTs(file) {

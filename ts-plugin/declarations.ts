@@ -12,6 +12,7 @@ export const PROVIDED: Readonly<Record<string, string>> = {
   'iit-studio': 'engine/index.d.ts',
   'iit-studio/pvr': 'pvr/index.d.ts',
   'iit-studio/mqnli': 'mqnli/index.d.ts',
+  'iit-studio/reascan': 'reascan/index.d.ts',
 };
 
 /** TensorFlow.js names the loader maps to the engine's own instance: typed by the tfjs the declarations use. */

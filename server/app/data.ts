@@ -17,7 +17,7 @@ import { IITError } from '../engine/errors';
 export const DATA_KINDS = ['mqnli', 'reascan'] as const;
 export type DataKind = (typeof DATA_KINDS)[number];
 
-export const REASCAN_DATASETS: readonly ReascanDatasetKind[] = ['attribute', 'length', 'direction'];
+export const REASCAN_DATASETS: readonly ReascanDatasetKind[] = ['attribute', 'length', 'direction', 'figure3b'];
 
 export interface DataDisagreement {
   /** Where in the file: a line (JSONL) or an example of a split (ReaSCAN's JSON). */

@@ -5,6 +5,7 @@
  */
 import { provideModule } from '../engine/loader';
 import * as mqnli from '../mqnli/index';
+import * as reascan from '../reascan/index';
 import * as pvr from '../pvr/index';
 
 let registered = false;
@@ -14,4 +15,5 @@ export function registerExperimentModules(): void {
   registered = true;
   provideModule('iit-studio/pvr', pvr);
   provideModule('iit-studio/mqnli', mqnli);
+  provideModule('iit-studio/reascan', reascan);
 }

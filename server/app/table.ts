@@ -18,6 +18,9 @@ import type { Metrics } from '../engine/metrics';
 import type { Report, ReportData } from '../engine/report';
 import { PVR_INPUTS, PVR_VARIABLES } from '../pvr/model';
 import { PAPER_TABLE1, type TableNumbers } from '../pvr/paper';
+import { FIGURE3B_COLUMNS, PAPER_FIGURE3B, declaresFigure3b, type Figure3bNumbers } from '../reascan/paper';
+
+export type { Figure3bNumbers };
 import { plainName as slug } from '../runs/layout';
 import { readRun } from '../runs/list';
 import { deleteRun } from '../runs/remove';
@@ -59,7 +62,19 @@ export interface TableResult {
    * `fashion-mnist`, and source) when it declares one, and the digest every run's config records.
    */
   data: ReportData;
+  /** Figure 3b's layout, for a ReaSCAN experiment (its causal model is `reascanCausalModel`'s). */
+  figure3b?: Figure3b;
   wallSeconds: number;
+}
+
+/**
+ * Figure 3b: per configuration and held-out split, exact match of the decoded actions and IIA over the variables
+ * that split tests (the mean of their IIAs: attributes on novel colour and size, position on direction and length).
+ */
+export interface Figure3b {
+  columns: { split: string; title: string; variables: readonly string[] }[];
+  rows: Record<string, Record<string, TableCell>>;
+  paper: Record<string, Figure3bNumbers>;
 }
 
 export interface TableRequest {
@@ -118,22 +133,22 @@ function checkSplits(
 ): void {
   const declared = Object.keys(exp.decl.data ?? { train: [] });
   const where = exp.location ?? { file, line: 1, column: 1 };
-  for (const name of [trainSplit, testSplit]) {
+  // Figure 3b's columns are the held-out splits of a ReaSCAN experiment.
+  const needed = [trainSplit, testSplit, ...(declaresFigure3b(exp.model) ? FIGURE3B_COLUMNS.map((c) => c.split) : [])];
+  for (const name of needed) {
     if (!declared.includes(name))
       throw located(
         new IITError(
           'bad-config',
-          `table: the experiment has no '${name}' split (it declares ${declared.join(', ')}); the table measures ${trainSplit} and ${testSplit}`,
-          `declare data: { ${trainSplit}, ${testSplit} } in the experiment (generated or listed inputs)`,
+          `table: the experiment has no '${name}' split (it declares ${declared.join(', ')}); the table measures ${needed.join(', ')}`,
+          `declare data: { ${needed.join(', ')} } in the experiment (generated or listed inputs)`,
           { ...where },
           'data',
         ),
       );
   }
   for (const [config, r] of resolved) {
-    const missing = [trainSplit, testSplit].filter(
-      (n) => r.evaluation.splits.length && !r.evaluation.splits.includes(n),
-    );
+    const missing = needed.filter((n) => r.evaluation.splits.length && !r.evaluation.splits.includes(n));
     if (missing.length)
       throw located(
         new IITError(
@@ -244,6 +259,32 @@ export function storedCell(
   return { ...(report ? { report } : {}), resume: same && !report };
 }
 
+/** Figure 3b's cells from the finished runs (each must have evaluated the four held-out splits). */
+function figure3bOf(cells: { config: string; report?: Report }[], configs: string[], file: string): Figure3b {
+  // Every configuration evaluated the held-out splits (checkSplits); a stored run from before may not have.
+  const rows: Figure3b['rows'] = {};
+  for (const config of configs) {
+    const mine = cells.filter((c) => c.config === config);
+    rows[config] = {};
+    for (const col of FIGURE3B_COLUMNS) {
+      const per = mine.map((c) => {
+        const m = split(c.report!.metrics, col.split, file, config) && c.report!.metrics[col.split]!;
+        const iias = col.variables.map((v) => m.iia.byVariable[v]).filter((x): x is number => x !== undefined);
+        return {
+          behavioral: 100 * m.behavioral,
+          iia: iias.length ? (100 * iias.reduce((a, b) => a + b, 0)) / iias.length : 0,
+        };
+      });
+      rows[config][col.split] = {
+        behavioral: stat(per.map((p) => p.behavioral)),
+        iia: stat(per.map((p) => p.iia)),
+      };
+    }
+  }
+  const paper = Object.fromEntries(configs.filter((c) => c in PAPER_FIGURE3B).map((c) => [c, PAPER_FIGURE3B[c]!]));
+  return { columns: FIGURE3B_COLUMNS.map((c) => ({ ...c })), rows, paper };
+}
+
 export async function runTable(req: TableRequest): Promise<TableResult> {
   const t0 = performance.now();
   const grid = await openTableGrid(req);
@@ -311,6 +352,7 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
     });
     rows[config] = { train: cell('train'), test: cell('test'), seeds: req.seeds, runs };
   }
+  const figure3b = declaresFigure3b(exp.model) ? figure3bOf(cellsToFill, configs, file) : undefined;
   const paper = declaresPaperTable(exp)
     ? Object.fromEntries(configs.filter((c) => c in PAPER_TABLE1).map((c) => [c, PAPER_TABLE1[c]!]))
     : {};
@@ -320,6 +362,7 @@ export async function runTable(req: TableRequest): Promise<TableResult> {
     rows,
     paper,
     data: reportData(exp, data),
+    ...(figure3b ? { figure3b } : {}),
     wallSeconds: (performance.now() - t0) / 1000,
   };
 }

@@ -72,7 +72,7 @@ usage:
   iit-studio data mqnli --generate DIR [--train N] [--validation N] [--test N] [--seed S]
                                 the hardest split as train/validation/test.jsonl
   iit-studio data reascan <file> --check  re-derive every example's target_commands by the simulator
-  iit-studio data reascan --generate FILE [--dataset attribute|length|direction] [--worlds N] [--seed S]
+  iit-studio data reascan --generate FILE [--dataset attribute|length|direction|figure3b] [--worlds N] [--seed S]
                                 a ReaSCAN data set in the original JSON format (Figure 3b's splits)
   iit-studio backends [--json]  compute backends: available or not, device, reason
   iit-studio demo              Figure 1 of the paper, before and after one IIT update

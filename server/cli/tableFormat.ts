@@ -1,8 +1,10 @@
 /**
  * `iit-studio table`'s output: Table 1's layout as text or Markdown, the paper's numbers beside ours for an experiment
- * the paper measured (MNIST-PVR), and Figure 4's panels (configuration × layer) for a layer sweep.
+ * the paper measured (MNIST-PVR), Figure 4's panels (configuration × layer) for a layer sweep and Figure 3b's
+ * (configuration × held-out split, beside the paper's) for ReaSCAN.
  */
 import type { Stat, TableResult } from '../app/table';
+import type { Figure3bNumbers } from '../app/table';
 
 const f2 = (x: number) => x.toFixed(2);
 const withStd = (s: Stat, seeds: number) => (seeds > 1 ? `${f2(s.mean)} ± ${f2(s.std)}` : f2(s.mean));
@@ -68,6 +70,31 @@ function sweepPanels(t: TableResult): Panels | undefined {
   };
 }
 
+/** Figure 3b's two panels: a row per configuration (the paper's beneath it), a column per held-out split. */
+function figure3bPanels(t: TableResult): Panels | undefined {
+  const f = t.figure3b;
+  if (!f) return undefined;
+  const seeds = Object.values(t.rows)[0]?.seeds ?? 0;
+  const configs = Object.keys(f.rows).flatMap((c) => (f.paper[c] ? [c, `${c} (paper)`] : [c]));
+  const cell = (pick: 'behavioral' | 'iia') => (c: string, split: string) => {
+    const paper = /^(.+) \(paper\)$/.exec(c);
+    if (paper) {
+      const p = f.paper[paper[1]!]?.[split as keyof Figure3bNumbers];
+      return p ? f2(p[pick]) : undefined;
+    }
+    const r = f.rows[c]?.[split];
+    return r ? withStd(r[pick], seeds) : undefined;
+  };
+  return {
+    configs,
+    sites: f.columns.map((c) => c.split),
+    values: [
+      { title: 'Figure 3b: exact match', at: cell('behavioral') },
+      { title: 'Figure 3b: IIA', at: cell('iia') },
+    ],
+  };
+}
+
 function panelText(p: Panels): string[] {
   const out: string[] = [];
   for (const v of p.values) {
@@ -100,10 +127,10 @@ export function formatTable(t: TableResult): string {
     if (c.paper) rows.push(['  paper', ...c.paper]);
   }
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const panels = sweepPanels(t);
+  const panels = sweepPanels(t) ?? figure3bPanels(t);
   const lines = rows.map((r) => r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('   '));
   return [
-    `${t.experiment}${t.data.name ? ` on ${t.data.name}` : ''}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}${hasPaper(t) ? '; paper: Table 1 (ResNet-18, MNIST-PVR)' : ''}`,
+    `${t.experiment}${t.data.name ? ` on ${t.data.name}` : ''}: accuracy in %, ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ' (mean ± std)' : ''}${hasPaper(t) ? '; paper: Table 1 (ResNet-18, MNIST-PVR)' : ''}${t.figure3b ? '; paper: Figure 3b (CNN-LSTM, ReaSCAN, 3 seeds)' : ''}`,
     ...lines,
     ...(panels ? panelText(panels) : []),
     dataLine(t),
@@ -122,7 +149,7 @@ export function markdownTable(t: TableResult): string {
   ];
   for (const c of cells(t))
     out.push(`| ${c.name} | ${c.ours.join(' | ')} |${paper ? ` ${c.paper ? c.paper.join(' / ') : '—'} |` : ''}`);
-  const panels = sweepPanels(t);
+  const panels = sweepPanels(t) ?? figure3bPanels(t);
   if (panels) out.push(...panelMarkdown(panels));
   return out.join('\n');
 }

@@ -42,7 +42,7 @@ const CHUNK_FLOATS = 1 << 26;
  */
 export function evaluationChunk(net: Session['net']): number {
   const perRow = Object.values(net.shapes).reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
-  return Math.max(1, Math.min(4096, Math.floor(CHUNK_FLOATS / (4 * perRow))));
+  return Math.max(1, Math.min(4096, Math.floor(CHUNK_FLOATS / (4 * perRow + net.workingFloats))));
 }
 
 /** Largest split whose full base × source match grid goes into the metrics. */

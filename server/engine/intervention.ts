@@ -60,13 +60,20 @@ export function patchSite(base: Tensor, source: Tensor, p: SitePatch, memo?: Pat
   );
 }
 
-/** Rows of t: a slice when they are contiguous (cheap gradient), a gather otherwise. */
+/**
+ * Rows of t as slices of its runs of consecutive rows, concatenated: one slice when they are contiguous. Not a
+ * gather: its gradient is a segment sum, which the wasm backend lacks (a group whose dropped pairs leave holes).
+ */
 export function takeRows(t: Tensor, rows: Int32Array): Tensor {
-  const start = rows[0] ?? 0;
-  if (rows.every((r, k) => r === start + k)) {
-    return rows.length === t.shape[0] ? t : tf.slice(t, start, rows.length);
+  const runs: [number, number][] = [];
+  for (const r of rows) {
+    const last = runs[runs.length - 1];
+    if (last && r === last[0] + last[1]) last[1]++;
+    else runs.push([r, 1]);
   }
-  return tf.gather(t, tf.tensor1d(rows, 'int32'));
+  if (runs.length === 1 && runs[0]![1] === t.shape[0]) return t;
+  const parts = runs.map(([start, n]) => tf.slice(t, start, n));
+  return parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
 }
 
 function rowsOf(feeds: Feeds): number {

@@ -53,6 +53,11 @@ export class Network {
     readonly buffers: Map<string, tf.Variable> = new Map(),
     /** Inputs a run may leave out (their stages see undefined): teacher-forcing targets, fed while training only. */
     readonly optional: ReadonlySet<string> = new Set(),
+    /**
+     * Floats a forward pass holds per row inside its stages beyond the sites (a decoder loop's states and attention
+     * energies): what sizes evaluation's passes.
+     */
+    readonly workingFloats = 0,
   ) {
     this.byName = new Map(stages.map((s) => [s.name, s]));
   }
@@ -293,7 +298,8 @@ export class NetworkBuilder {
     });
   }
 
-  build(output?: string): Network {
+  /** `workingFloats`: see Network.workingFloats (a stage that loops keeps much more than its output). */
+  build(output?: string, opts: { workingFloats?: number } = {}): Network {
     const out = output ?? this.stages[this.stages.length - 1]?.name;
     if (!out) throw new Error('network has no stages');
     return new Network(
@@ -304,6 +310,7 @@ export class NetworkBuilder {
       Object.fromEntries(this.stages.map((s) => [s.name, this.shapes[s.name]!])),
       this.buffers,
       this.optional,
+      opts.workingFloats ?? 0,
     );
   }
 }

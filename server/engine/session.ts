@@ -122,7 +122,8 @@ export class Session<M extends Record<string, Value> = Record<string, Value>> {
   private encoder(): (inputs: Setting<M>[]) => Feeds {
     const d = this.experiment.decl;
     if (d.encodeBatch) return this.checkedBatches(d.encodeBatch);
-    const names = Object.keys(this.net.inputs);
+    // Optional inputs (a decoder's teacher-forcing targets) are fed by the trainer, not by encode().
+    const names = Object.keys(this.net.inputs).filter((n) => !this.net.optional.has(n));
     if (names.length !== 1) {
       throw new IITError(
         'bad-config',

@@ -175,13 +175,19 @@ const forbidden: { name: string; filePath: string; code: string; rule: string; r
     name: 'pvr → cli',
     filePath: 'server/pvr/x.ts',
     code: "import { main } from '../cli/main';\nexport { main };\n",
-    rule: 'server/pvr, server/mqnli',
+    rule: 'server/pvr, server/mqnli, server/reascan',
   },
   {
     name: 'mqnli → app',
     filePath: 'server/mqnli/x.ts',
     code: "import { runTable } from '../app/table';\nexport { runTable };\n",
-    rule: 'server/pvr, server/mqnli',
+    rule: 'server/pvr, server/mqnli, server/reascan',
+  },
+  {
+    name: 'reascan → lsp',
+    filePath: 'server/reascan/x.ts',
+    code: "import { startServer } from '../lsp/server';\nexport { startServer };\n",
+    rule: 'server/pvr, server/mqnli, server/reascan',
   },
   {
     name: 'ts-plugin → engine',

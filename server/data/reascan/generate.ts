@@ -32,12 +32,15 @@ import {
   type WorldObject,
 } from './world';
 
-/** 'all': walk, push and pull, each with no adverb and the four adverbs; 'simple': walk, no adverb. */
-export type CommandSet = 'all' | 'simple';
+/**
+ * 'all': walk, push and pull, each with no adverb and the four adverbs; 'plain': walk, push and pull with no
+ * adverb; 'simple': walk, no adverb.
+ */
+export type CommandSet = 'all' | 'plain' | 'simple';
 
 /** Every command of a set over `nps` (default the 45 NPs), NP-major. */
 export function commandList(set: CommandSet, nps: readonly NounPhrase[] = allNounPhrases()): SimpleCommand[] {
-  const adverbs: Adverb[] = set === 'simple' ? [''] : ['', ...ADVERBS];
+  const adverbs: Adverb[] = set === 'all' ? ['', ...ADVERBS] : [''];
   const verbs = set === 'simple' ? (['walk'] as const) : VERBS;
   return nps.flatMap((np) => verbs.flatMap((verb) => adverbs.map((adverb) => ({ verb, adverb, np }))));
 }
@@ -329,8 +332,39 @@ export function splitDirection(examples: readonly ReascanExample[], rng: Rng, o:
   return assemble(inD, held, rng, o);
 }
 
+/** Which of Figure 3b's held-out predicates an example meets, by the held-out split's name. */
+export function novelties(e: ReascanExample): string[] {
+  const out: string[] = [];
+  if (isNovelColor(e.command)) out.push('new_color');
+  if (isNovelSize(e.command)) out.push('new_size');
+  if (e.situation.target && isNovelDirection(e.situation.agent, e.situation.target.position)) out.push('situational_1');
+  if (isNovelLength(e.targetCommands)) out.push('new_action_length');
+  return out;
+}
+
+/**
+ * All four of Figure 3b's held-out splits in one dataset, so that one training set serves them all: train / test /
+ * dev meet none of the predicates, each held-out split exactly its own one (an example novel in two respects is
+ * left out, so a column measures one kind of generalisation).
+ */
+export function splitFigure3b(examples: readonly ReascanExample[], rng: Rng, o: SplitOptions = {}) {
+  const inD: ReascanExample[] = [];
+  const held: Record<string, ReascanExample[]> = {
+    new_color: [],
+    new_size: [],
+    situational_1: [],
+    new_action_length: [],
+  };
+  for (const e of examples) {
+    const n = novelties(e);
+    if (n.length === 0) inD.push(e);
+    else if (n.length === 1) held[n[0]!]!.push(e);
+  }
+  return assemble(inD, held, rng, o);
+}
+
 /** The datasets behind Figure 3b; novel colour and novel size share the attribute dataset. */
-export type ReascanDatasetKind = 'attribute' | 'length' | 'direction';
+export type ReascanDatasetKind = 'attribute' | 'length' | 'direction' | 'figure3b';
 
 /** Figure 3b's four splits: which dataset each lives in and the name of its held-out split. */
 export const FIGURE_3B_SPLITS = {
@@ -348,9 +382,15 @@ export const DATASET_DEFAULTS: Record<
   attribute: { commands: 'all', worldsPerCommand: 200, maxTrain: 85000, maxActions: 35 },
   length: { commands: 'simple', worldsPerCommand: 1200, maxTrain: 85000 },
   direction: { commands: 'simple', worldsPerCommand: 1200, maxTrain: 85000 },
+  figure3b: { commands: 'plain', worldsPerCommand: 200, maxTrain: 85000, maxActions: 20 },
 };
 
-const SPLITTERS = { attribute: splitAttribute, length: splitLength, direction: splitDirection };
+const SPLITTERS = {
+  attribute: splitAttribute,
+  length: splitLength,
+  direction: splitDirection,
+  figure3b: splitFigure3b,
+};
 
 /** A whole dataset, ready for `writeReascanFile`; generation and splitting draw from separate streams of `seed`. */
 export function generateReascanDataset(
