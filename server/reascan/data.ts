@@ -22,6 +22,7 @@ import {
   generateReascanDataset,
   readReascanFile,
   worldTensor,
+  type CommandSet,
   type ReascanDataset,
   type ReascanExample,
   type Vocabulary,
@@ -31,7 +32,12 @@ import { descriptionOf, reascanCausalModel, type ReascanValues } from './model';
 export interface ReascanDataOptions {
   /** Seed of the generator (worlds and splits), not of the network. */
   seed?: number;
-  /** Distinct worlds per command (walk, push and pull of each of the 45 descriptions); default 60. */
+  /**
+   * The commands generated: 'plain' (default) walk, push and pull of each of the 45 descriptions, no adverb;
+   * 'simple' walk only; 'all' with the four adverbs too.
+   */
+  commands?: CommandSet;
+  /** Distinct worlds per command; default 60. */
   worldsPerCommand?: number;
   /** Objects in each generated world, the target and its distractors included; default 13 (ReaSCAN-Causal's). */
   maxObjects?: number;
@@ -74,12 +80,13 @@ function loaded(o: ReascanDataOptions): { ds: ReascanDataset; source: string } {
   const ds = generateReascanDataset('figure3b', {
     seed,
     worldsPerCommand: o.worldsPerCommand ?? 60,
+    commands: o.commands ?? 'plain',
     maxActions: o.maxActions ?? 20,
     ...(o.maxObjects !== undefined ? { maxObjects: o.maxObjects } : {}),
     ...(o.maxTrain !== undefined ? { maxTrain: o.maxTrain } : {}),
     ...(o.maxHeldOut !== undefined ? { maxHeldOut: o.maxHeldOut } : {}),
   });
-  const per = `${o.worldsPerCommand ?? 60} worlds per command, ${o.maxObjects ?? 13} objects per world`;
+  const per = `${o.commands ?? 'plain'} commands, ${o.worldsPerCommand ?? 60} worlds each, ${o.maxObjects ?? 13} objects per world`;
   return { ds, source: `generated, Figure 3b splits, seed ${seed}, ${per}` };
 }
 
@@ -106,9 +113,11 @@ export function reascanData(o: ReascanDataOptions = {}): ReascanData {
       `reascanData: ${o.file ?? 'the generated data'} has no examples in a 'train' split`,
       o.file ? 'give a ReaSCAN or gSCAN data file with a train split' : 'raise worldsPerCommand',
     );
-  const maxActions = Math.max(o.maxActions ?? 0, ...examples.map((e) => e.targetCommands.length));
+  // Loops, not Math.max(...xs): a released file's hundreds of thousands of examples overflow the call stack.
+  const longest = (f: (e: ReascanExample) => number) => examples.reduce((m, e) => Math.max(m, f(e)), 0);
+  const maxActions = Math.max(o.maxActions ?? 0, longest((e) => e.targetCommands.length));
   const vocabulary = buildVocabulary(examples.map((e) => e.command));
-  const L = Math.max(...examples.map((e) => e.command.length)) + 2;
+  const L = longest((e) => e.command.length) + 2;
   const G = ds.gridSize;
   const ids = examples.map((e) => {
     const t = encodeTokens(vocabulary, e.command);

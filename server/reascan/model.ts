@@ -122,7 +122,7 @@ export function reascanCausalModel(
   o: ReascanModelOptions,
 ): CausalModel<ReascanValues> {
   if (!examples.length) throw new Error('reascanCausalModel: no examples');
-  const g = Math.max(...examples.map((e) => e.situation.gridSize)) - 1;
+  const g = examples.reduce((m, e) => Math.max(m, e.situation.gridSize), 0) - 1;
   const at = (i: number) => examples[i]!;
   const described = (i: number) => descriptionOf(at(i));
   const where = (i: number) => positionState(at(i).situation.agent, at(i).situation.target!.position);

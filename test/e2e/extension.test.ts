@@ -1,8 +1,9 @@
 /**
  * IIT Studio inside a real VS Code (code-server 4.100.3) driven by Chromium:
  * the sidebar trees, training Figure 1 from the command palette, the results
- * heatmap in the webview, a hover on an alignment entry, and a broken
- * experiment's diagnostic in the Problems panel. Screenshots of each step go
+ * heatmap in the webview, a hover on an alignment entry, a broken
+ * experiment's diagnostic in the Problems panel, and the ReaSCAN quick sample
+ * (shortened) trained from the palette with its sequence IIA per split. Screenshots of each step go
  * to artifacts/e2e/. With CI=true nothing here may be skipped.
  */
 import assert from 'node:assert/strict';
@@ -19,7 +20,10 @@ import {
   graphFrame,
   heatmapCells,
   openIitSidebar,
+  pickQuickItem,
+  pickQuickLabel,
   resultsFrame,
+  runPaletteCommand,
   trainFromPalette,
   treeLabels,
   viewRows,
@@ -50,8 +54,23 @@ before(async () => {
     JSON.stringify({
       extends: path.join(root, 'tsconfig.json'),
       include: ['./**/*.ts'],
-      compilerOptions: { baseUrl: '.', paths: { 'iit-studio': [path.join(root, 'server/engine/index.ts')] } },
+      compilerOptions: {
+        baseUrl: '.',
+        paths: {
+          'iit-studio': [path.join(root, 'server/engine/index.ts')],
+          'iit-studio/reascan': [path.join(root, 'server/reascan/index.ts')],
+        },
+      },
     }),
+  );
+  // The ReaSCAN quick sample, shortened: few worlds, steps and pairs (the layout and the sequence head are under test).
+  writeFileSync(
+    path.join(ws, 'reascan-quick.ts'),
+    readFileSync(path.join(root, 'samples/reascan/quick.ts'), 'utf8')
+      .replace('worldsPerCommand: 600', 'worldsPerCommand: 20')
+      .replace('maxHeldOut: 400', 'maxHeldOut: 20')
+      .replace('steps: 1200', 'steps: 6')
+      .replace('pairs: 400', 'pairs: 20'),
   );
   cs = await launchCodeServer({
     workspace: ws,
@@ -149,5 +168,42 @@ test(
     await page.keyboard.press('Enter');
     await waitForProblem(page, /V2 and V1 overlap at site h1/);
     await shot('5-problems');
+  }),
+);
+
+test(
+  'train the ReaSCAN quick sample from the palette and read sequence IIA per variable and held-out split',
+  { skip, timeout: 300_000 },
+  reported('reascan', async () => {
+    await runPaletteCommand(page, 'IIT: Train Experiment');
+    await pickQuickItem(page, 'reascan-quick.ts');
+    await pickQuickLabel(page, 'IIT+MULTI');
+    await pickQuickLabel(page, 'cpu');
+    await waitForNotification(page, /training of reascan-quick finished/, 240_000);
+    await clickNotificationButton(page, /training of reascan-quick finished/, 'Open Results');
+    const frame = resultsFrame(page);
+    const heatmap = frame.locator('svg.heatmap[data-kind="split"]').last();
+    await heatmap.waitFor({ timeout: 60_000 });
+    const labels = (await heatmap.locator('text').allTextContents()).join(' ');
+    for (const l of [
+      'size',
+      'color',
+      'shape',
+      'rowDiff',
+      'colDiff',
+      'novel-color',
+      'novel-size',
+      'novel-direction',
+      'novel-length',
+    ])
+      assert.ok(labels.includes(l), `${l} in the heatmap's labels: ${labels}`);
+    // Five variables and overall × six splits, each a percentage of exact-match IIA.
+    const cells = await heatmap.locator('g.cell > text').allTextContents();
+    assert.equal(cells.length, 6 * 6, cells.join(', '));
+    assert.ok(
+      cells.every((c) => /^\d+(\.\d+)?%$/.test(c.trim())),
+      cells.join(', '),
+    );
+    await shot('6-reascan');
   }),
 );
