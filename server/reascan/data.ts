@@ -115,7 +115,10 @@ export function reascanData(o: ReascanDataOptions = {}): ReascanData {
     );
   // Loops, not Math.max(...xs): a released file's hundreds of thousands of examples overflow the call stack.
   const longest = (f: (e: ReascanExample) => number) => examples.reduce((m, e) => Math.max(m, f(e)), 0);
-  const maxActions = Math.max(o.maxActions ?? 0, longest((e) => e.targetCommands.length));
+  const maxActions = Math.max(
+    o.maxActions ?? 0,
+    longest((e) => e.targetCommands.length),
+  );
   const vocabulary = buildVocabulary(examples.map((e) => e.command));
   const L = longest((e) => e.command.length) + 2;
   const G = ds.gridSize;
