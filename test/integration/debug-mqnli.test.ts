@@ -6,61 +6,37 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DebugClient } from '@vscode/debugadapter-testsupport';
-import type { DebugProtocol } from '@vscode/debugprotocol';
+import { withDebugSession } from './debug-session';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const file = path.join(root, 'test/fixtures/models/mqnli-tiny.ts');
-
-async function variables(dc: DebugClient, ref: number): Promise<DebugProtocol.Variable[]> {
-  return (await dc.variablesRequest({ variablesReference: ref })).body.variables;
-}
-
-async function stepVariables(dc: DebugClient): Promise<DebugProtocol.Variable[]> {
-  const [top] = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
-  const scopes = (await dc.scopesRequest({ frameId: top!.id })).body.scopes;
-  return variables(dc, scopes[0]!.variablesReference);
-}
+const file = path.resolve(import.meta.dirname, '../fixtures/models/mqnli-tiny.ts');
 
 test(
   'an MQNLI intervention: the words, QP_obj, and layer 1 as a token grid with the verb patched',
   { timeout: 240_000 },
-  async () => {
-    const dc = new DebugClient(path.join(root, 'bin/iit-studio.js'), 'debug-adapter', 'iit', { cwd: root });
-    dc.defaultTimeout = 90_000;
-    await dc.start();
-    try {
-      await Promise.all([
-        dc.configurationSequence(),
-        dc.launch({ experiment: file, variable: 'QP_obj', base: 0, source: 1, split: 'test', stopOnEntry: true }),
-        dc.waitForEvent('stopped'),
-      ]);
-      const next = async () => Promise.all([dc.nextRequest({ threadId: 1 }), dc.waitForEvent('stopped')]);
-      await next(); // (1) the causal model on the base
-      const base = Object.fromEntries((await stepVariables(dc)).map((v) => [v.name, v.value]));
+  () =>
+    withDebugSession({ experiment: file, variable: 'QP_obj', base: 0, source: 1, split: 'test' }, async (s) => {
+      await s.next(); // (1) the causal model on the base
+      const base = await s.stepValues();
       assert.match(base.QP_obj!, /^"?[≡⊏⊐^‿|#]"?$/);
       assert.match(base.label!, /neutral|entailment|contradiction/);
-      await next(); // (2) on the source
-      const source = Object.fromEntries((await stepVariables(dc)).map((v) => [v.name, v.value]));
-      await next(); // (3) the high-level interchange
-      await next(); // (4) the network on the source
-      await next(); // (5) the base with layer 1 patched
-      const step5 = await stepVariables(dc);
+      await s.next(); // (2) on the source
+      const source = await s.stepValues();
+      await s.next(); // (3) the high-level interchange
+      await s.next(); // (4) the network on the source
+      await s.next(); // (5) the base with layer 1 patched
+      const step5 = await s.variables((await s.scopes())[0]!.variablesReference);
       const grid = step5.find((v) => v.name === 'layer1 after patch, by token');
       assert.ok(grid, `a token grid among ${step5.map((v) => v.name).join(', ')}`);
-      const verb = (s: string) => s.replace(/^"|"$/g, '');
+      const verb = (w: string) => w.replace(/^"|"$/g, '');
       assert.equal(grid.value, `27 tokens × 16; patched: [8] ${verb(base.P_V!)}`);
-      const rows = await variables(dc, grid.variablesReference);
+      const rows = await s.variables(grid.variablesReference);
       assert.equal(rows.length, 27);
       assert.equal(rows[0]!.name, '[0] [CLS]');
       assert.equal(rows[8]!.name, `[8] ${verb(base.P_V!)}`);
       assert.match(rows[8]!.value, new RegExp(`^patched ← source's \\[8\\] '${verb(source.P_V!)}' · `));
       assert.equal(rows.filter((r) => r.value.startsWith('patched')).length, 1);
       // A row expands to its 16 hidden values.
-      assert.equal((await variables(dc, rows[8]!.variablesReference)).length, 16);
+      assert.equal((await s.variables(rows[8]!.variablesReference)).length, 16);
       assert.ok(step5.some((v) => v.name === 'layer1 before patch, by token'));
-    } finally {
-      await dc.stop();
-    }
-  },
+    }),
 );
