@@ -1,6 +1,6 @@
 // ReaSCAN (paper §5, Figure 3b) on CPU: the authors' CNN-LSTM, narrower (hidden 64), trained on generated walk
 // commands to the 45 descriptions in worlds of 6 objects, all four held-out splits in one dataset, attributes and
-// position aligned. About 8 min a run for STANDARD and 16 for IIT+MULTI on one core (docs/RESULTS.md).
+// position aligned. About 9 min of training a run for STANDARD and 18 for IIT+MULTI on one core (docs/RESULTS.md).
 //   npx iit-studio train samples/reascan/quick.ts --config IIT+MULTI
 //   npx iit-studio table samples/reascan/quick.ts --configs STANDARD,MULTI,IIT,IIT+MULTI --jobs 2   (Figure 3b)
 import { experiment } from 'iit-studio';

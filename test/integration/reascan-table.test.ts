@@ -1,7 +1,8 @@
 /**
  * ReaSCAN end to end through the CLI (dist/cli.js) on test/fixtures/models/reascan-tiny.ts: `table` lays out Figure 3b
  * (exact match and IIA per held-out split for each configuration, the paper's numbers beside), runs report the pairs
- * they dropped, and a generated Figure 3b data file passes `data reascan --check` at 100% and trains as `file:`.
+ * they dropped, the results view and Compare Runs read the runs (sequence IIA per variable and held-out split), and a
+ * generated Figure 3b data file passes `data reascan --check` at 100% and trains as `file:`.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { readRunView } from '../../server/runs/view';
+import { runSections } from '../../webview/exports';
+import { comparisonTable } from '../../webview/results';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'iit-reascan-'));
@@ -54,6 +58,22 @@ test('table: Figure 3b per configuration and held-out split, beside the paper; r
   // Pairs without a counterfactual (a description that picks out nothing, a moved push) were dropped and counted.
   assert.ok(report.droppedPairs > 0, `dropped ${report.droppedPairs}`);
   assert.ok(Object.values(report.metrics.train.iia.dropped as Record<string, number>).some((n) => n > 0));
+
+  // The results view's variable × split heatmap and Compare Runs' table over the two runs, every split a column.
+  const views = ['STANDARD', 'IIT+MULTI'].map((c) => readRunView(t.rows[c].runs[0].runDir)!);
+  const split = runSections(views[1]!)
+    .flatMap((x) => x.heatmaps)
+    .find((h) => h.kind === 'split')!;
+  assert.deepEqual(split.rows, ['size', 'color', 'shape', 'rowDiff', 'colDiff', 'overall']);
+  assert.deepEqual(split.cols, ['train', 'test', 'dev', ...SPLITS]);
+  const cmp = comparisonTable(views);
+  for (const s of SPLITS) assert.ok(cmp.columns.includes(`IIA ${s}`) && cmp.columns.includes(`behaviour ${s}`), s);
+  assert.deepEqual(
+    cmp.rows.map((r) => r.config),
+    ['STANDARD', 'IIT+MULTI'],
+  );
+  const at = cmp.columns.indexOf('IIA novel-size');
+  assert.equal(cmp.rows[1]!.cells[at], report.metrics['novel-size'].iia.overall);
 
   const text = cli('table', file, '--configs', 'STANDARD,IIT+MULTI', '--store', store);
   assert.equal(text.code, 0, text.stderr);
