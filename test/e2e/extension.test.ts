@@ -20,7 +20,6 @@ import {
   graphFrame,
   heatmapCells,
   openIitSidebar,
-  pickQuickItem,
   pickQuickLabel,
   resultsFrame,
   runPaletteCommand,
@@ -175,11 +174,18 @@ test(
   'train the ReaSCAN quick sample from the palette and read sequence IIA per variable and held-out split',
   { skip, timeout: 300_000 },
   reported('reascan', async () => {
+    // Opened first: the palette then trains the active experiment, asking for its configuration and a backend.
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('reascan-quick.ts');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'reascan-quick.ts' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.view-lines .view-line', { hasText: 'reascanData' }).first().waitFor();
     await runPaletteCommand(page, 'IIT: Train Experiment');
-    await pickQuickItem(page, 'reascan-quick.ts');
-    await pickQuickLabel(page, 'IIT+MULTI');
+    await pickQuickLabel(page, 'IIT+MULTI', 90_000);
     await pickQuickLabel(page, 'cpu');
     await waitForNotification(page, /training of reascan-quick finished/, 240_000);
+    // The sidebar's Runs view lists the run under its experiment.
+    assert.match((await treeLabels(page, 'Runs')).join('\n'), /reascan-quick/);
     await clickNotificationButton(page, /training of reascan-quick finished/, 'Open Results');
     const frame = resultsFrame(page);
     const heatmap = frame.locator('svg.heatmap[data-kind="split"]').last();
