@@ -346,9 +346,15 @@ export async function runSweepTask(store: string, index: number, opts: SweepTask
     opts.log?.(`${cell.id}: finished`);
     return 0;
   } catch (e) {
-    if (e instanceof Cancelled) {
-      record({ state: 'cancelled', step: e.step, ...(steps !== undefined ? { steps } : {}) });
-      opts.log?.(`${cell.id}: stopped at step ${e.step} with a checkpoint; a requeue or a resubmission resumes it`);
+    // A stop that lands before the first step is a cancel too, not a failure of the experiment: scancel's SIGTERM
+    // reaches esbuild's service as well, and its failing load can come before our own handler has run.
+    if (!(e instanceof Cancelled) && opts.cancelled) await new Promise((r) => setTimeout(r, 500));
+    if (e instanceof Cancelled || opts.cancelled?.()) {
+      const at = e instanceof Cancelled ? e.step : (step ?? 0);
+      record({ state: 'cancelled', step: at, ...(steps !== undefined ? { steps } : {}) });
+      opts.log?.(
+        `${cell.id}: stopped at step ${at}${e instanceof Cancelled ? ' with a checkpoint' : ''}; a requeue or a resubmission resumes it`,
+      );
       return 130;
     }
     const line = errorLine(e);
