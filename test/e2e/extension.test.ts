@@ -18,6 +18,7 @@ import {
   clickNotificationButton,
   expandTreeRow,
   graphFrame,
+  openFile,
   heatmapCells,
   openIitSidebar,
   pickQuickLabel,
@@ -136,10 +137,7 @@ test(
   'hovering an alignment entry shows its neurons',
   { skip, timeout: 180_000 },
   reported('hover', async () => {
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('figure1.ts');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'figure1.ts' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await openFile(page, 'figure1.ts');
     const line = page.locator('.view-lines .view-line', { hasText: "V1: { site: 'h1' }" }).first();
     await line.waitFor();
     // The TextMate grammar may tokenize the key with its colon ("V1:"); the span's middle is on V1 either way.
@@ -161,10 +159,7 @@ test(
   'a broken experiment shows its diagnostic in the Problems panel',
   { skip, timeout: 180_000 },
   reported('problems', async () => {
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('broken.ts');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'broken.ts' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await openFile(page, 'broken.ts');
     await waitForProblem(page, /V2 and V1 overlap at site h1/);
     await shot('5-problems');
   }),
@@ -175,10 +170,7 @@ test(
   { skip, timeout: 300_000 },
   reported('reascan', async () => {
     // Opened first: the palette then trains the active experiment, asking for its configuration and a backend.
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('reascan-quick.ts');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'reascan-quick.ts' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await openFile(page, 'reascan-quick.ts');
     await page.locator('.view-lines .view-line', { hasText: 'reascanData' }).first().waitFor();
     await runPaletteCommand(page, 'IIT: Train Experiment');
     await pickQuickLabel(page, 'IIT+MULTI', 90_000);

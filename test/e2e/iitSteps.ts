@@ -80,6 +80,14 @@ export async function runPaletteCommand(page: Page, title: string): Promise<void
   await page.keyboard.press('Enter');
 }
 
+/** Opens a workspace file by name through Quick Open (Ctrl+P). */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
 export async function pickQuickItem(page: Page, text: string): Promise<void> {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().click();
 }
